@@ -1,0 +1,61 @@
+import { plainToInstance, type ClassConstructor } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+
+/** Thrown at boot when the environment is unusable; main.ts prints it and exits 1. */
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+export type Env = Record<string, string | undefined>;
+
+export const isProduction = (env: Env = process.env): boolean => env.NODE_ENV === 'production';
+
+/**
+ * Validates the variables one config area reads. Empty strings count as unset, so `FOO=` in an env
+ * file falls back to the default instead of failing a format check.
+ */
+export function validateEnv<T extends object>(cls: ClassConstructor<T>, env: Env = process.env): T {
+  const plain: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && value !== '') plain[key] = value;
+  }
+  const instance = plainToInstance(cls, plain, { enableImplicitConversion: true });
+  const errors = validateSync(instance, { skipMissingProperties: false, forbidUnknownValues: false });
+  if (errors.length > 0) throw new ConfigValidationError(errors.map(describe));
+  return instance;
+}
+
+function describe(error: ValidationError): string {
+  const reasons = Object.values(error.constraints ?? {}).join('; ');
+  return `${error.property}: ${reasons}`;
+}
+
+/**
+ * A secret with a development default. In production the variable is required, must not be the
+ * development value, and must be at least `minLength` characters.
+ */
+export function secret(
+  env: Env,
+  name: string,
+  devDefault: string,
+  problems: string[],
+  minLength = 1,
+): string {
+  const value = env[name] === '' ? undefined : env[name];
+  if (!isProduction(env)) return value ?? devDefault;
+  if (value === undefined) {
+    problems.push(`${name}: required when NODE_ENV=production`);
+  } else if (value === devDefault || value.startsWith('dev-only-')) {
+    problems.push(`${name}: is a development default; set a real secret in production`);
+  } else if (value.length < minLength) {
+    problems.push(`${name}: must be at least ${minLength} characters in production`);
+  }
+  return value ?? '';
+}
+
+export function assertNoProblems(problems: string[]): void {
+  if (problems.length > 0) throw new ConfigValidationError(problems);
+}

@@ -1,0 +1,47 @@
+import { Writable } from 'node:stream';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createApp } from '../../src/app.factory';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  /** Every log line the app wrote (JSON), for asserting that no secret is ever logged. */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/** Captures log lines in memory instead of stdout. */
+export class LogCapture extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    done();
+  }
+}
+
+/**
+ * Boots the real application (Fastify, real Postgres and Redis from the run's global setup) with
+ * extra environment variables for this app only. Call `close()` in afterAll.
+ */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const saved: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(env)) {
+    saved[key] = process.env[key];
+    process.env[key] = value;
+  }
+  const capture = new LogCapture();
+  try {
+    const app = await createApp({ logStream: capture });
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+    return {
+      app,
+      logs: capture.lines,
+      close: () => app.close(),
+    };
+  } finally {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+}
