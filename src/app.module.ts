@@ -2,11 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import type { DestinationStream } from 'pino';
 import { AuthModule } from './common/auth/auth.module';
-import { appConfig } from './config/app.config';
-import { databaseConfig } from './config/database.config';
-import { messengerConfig } from './config/messenger.config';
-import { redisConfig } from './config/redis.config';
-import { securityConfig } from './config/security.config';
+import { ALL_CONFIGS } from './config/all-configs';
 import { DatabaseModule } from './database/database.module';
 import { GraphModule } from './graph/graph.module';
 import { HealthModule } from './health/health.module';
@@ -28,7 +24,7 @@ export class AppModule {
         ConfigModule.forRoot({
           isGlobal: true,
           ignoreEnvFile: true,
-          load: [appConfig, databaseConfig, redisConfig, messengerConfig, securityConfig],
+          load: ALL_CONFIGS,
         }),
         LoggingModule.forRoot(options.logStream),
         DatabaseModule,

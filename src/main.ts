@@ -1,16 +1,13 @@
 import 'reflect-metadata';
 import { createApp } from './app.factory';
 import { loadAppConfig } from './config/app.config';
-import { loadDatabaseConfig } from './config/database.config';
-import { loadMessengerConfig } from './config/messenger.config';
-import { loadRedisConfig } from './config/redis.config';
-import { loadSecurityConfig } from './config/security.config';
+import { ALL_CONFIG_LOADERS } from './config/all-configs';
 import { ConfigValidationError } from './config/validate-env';
 
 /** Validates every config area up front so one run names every bad variable, then exits 1. */
 function checkConfiguration(): void {
   const problems: string[] = [];
-  for (const load of [loadAppConfig, loadDatabaseConfig, loadRedisConfig, loadMessengerConfig, loadSecurityConfig]) {
+  for (const load of ALL_CONFIG_LOADERS) {
     try {
       load();
     } catch (error) {

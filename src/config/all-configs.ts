@@ -1,0 +1,19 @@
+import { appConfig, loadAppConfig } from './app.config';
+import { databaseConfig, loadDatabaseConfig } from './database.config';
+import { loadMessengerConfig, messengerConfig } from './messenger.config';
+import { loadRedisConfig, redisConfig } from './redis.config';
+import { loadSecurityConfig, securityConfig } from './security.config';
+
+/**
+ * Every config area, registered once. Each feature adds its `registerAs` and its loader here, so
+ * main.ts can validate the whole environment before booting and report every bad variable at once.
+ */
+export const ALL_CONFIGS = [appConfig, databaseConfig, redisConfig, messengerConfig, securityConfig];
+
+export const ALL_CONFIG_LOADERS: Array<() => unknown> = [
+  () => loadAppConfig(),
+  () => loadDatabaseConfig(),
+  () => loadRedisConfig(),
+  () => loadMessengerConfig(),
+  () => loadSecurityConfig(),
+];
