@@ -1,6 +1,7 @@
 import { appConfig, loadAppConfig } from './app.config';
 import { databaseConfig, loadDatabaseConfig } from './database.config';
 import { loadMessengerConfig, messengerConfig } from './messenger.config';
+import { loadPagesConfig, pagesConfig } from './pages.config';
 import { loadRedisConfig, redisConfig } from './redis.config';
 import { loadSecurityConfig, securityConfig } from './security.config';
 
@@ -8,7 +9,7 @@ import { loadSecurityConfig, securityConfig } from './security.config';
  * Every config area, registered once. Each feature adds its `registerAs` and its loader here, so
  * main.ts can validate the whole environment before booting and report every bad variable at once.
  */
-export const ALL_CONFIGS = [appConfig, databaseConfig, redisConfig, messengerConfig, securityConfig];
+export const ALL_CONFIGS = [appConfig, databaseConfig, redisConfig, messengerConfig, securityConfig, pagesConfig];
 
 export const ALL_CONFIG_LOADERS: Array<() => unknown> = [
   () => loadAppConfig(),
@@ -16,4 +17,5 @@ export const ALL_CONFIG_LOADERS: Array<() => unknown> = [
   () => loadRedisConfig(),
   () => loadMessengerConfig(),
   () => loadSecurityConfig(),
+  () => loadPagesConfig(),
 ];
