@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import type { DestinationStream } from 'pino';
+import { AlertsModule } from './alerts/alerts.module';
 import { AuthModule } from './common/auth/auth.module';
 import { ALL_CONFIGS } from './config/all-configs';
 import { DatabaseModule } from './database/database.module';
@@ -33,6 +34,7 @@ export class AppModule {
         AuthModule,
         HealthModule,
         GraphModule,
+        AlertsModule,
         // Feature modules (alerts, pages, webhook, send, inbound, ...) are added here.
       ],
     };

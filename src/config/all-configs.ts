@@ -1,3 +1,4 @@
+import { alertsConfig, loadAlertsConfig } from './alerts.config';
 import { appConfig, loadAppConfig } from './app.config';
 import { databaseConfig, loadDatabaseConfig } from './database.config';
 import { loadMessengerConfig, messengerConfig } from './messenger.config';
@@ -9,9 +10,18 @@ import { loadSecurityConfig, securityConfig } from './security.config';
  * Every config area, registered once. Each feature adds its `registerAs` and its loader here, so
  * main.ts can validate the whole environment before booting and report every bad variable at once.
  */
-export const ALL_CONFIGS = [appConfig, databaseConfig, redisConfig, messengerConfig, securityConfig, pagesConfig];
+export const ALL_CONFIGS = [
+  appConfig,
+  databaseConfig,
+  redisConfig,
+  messengerConfig,
+  securityConfig,
+  pagesConfig,
+  alertsConfig,
+];
 
 export const ALL_CONFIG_LOADERS: Array<() => unknown> = [
+  () => loadAlertsConfig(),
   () => loadAppConfig(),
   () => loadDatabaseConfig(),
   () => loadRedisConfig(),
