@@ -1,6 +1,7 @@
 import { alertsConfig, loadAlertsConfig } from './alerts.config';
 import { appConfig, loadAppConfig } from './app.config';
 import { databaseConfig, loadDatabaseConfig } from './database.config';
+import { inboundConfig, loadInboundConfig } from './inbound.config';
 import { loadMessengerConfig, messengerConfig } from './messenger.config';
 import { loadPagesConfig, pagesConfig } from './pages.config';
 import { loadRedisConfig, redisConfig } from './redis.config';
@@ -18,6 +19,7 @@ export const ALL_CONFIGS = [
   securityConfig,
   pagesConfig,
   alertsConfig,
+  inboundConfig,
 ];
 
 export const ALL_CONFIG_LOADERS: Array<() => unknown> = [
@@ -28,4 +30,5 @@ export const ALL_CONFIG_LOADERS: Array<() => unknown> = [
   () => loadMessengerConfig(),
   () => loadSecurityConfig(),
   () => loadPagesConfig(),
+  () => loadInboundConfig(),
 ];
