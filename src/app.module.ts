@@ -8,6 +8,7 @@ import { DatabaseModule } from './database/database.module';
 import { GraphModule } from './graph/graph.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
+import { PagesModule } from './pages/pages.module';
 import { QueueModule } from './queue/queue.module';
 import { RedisModule } from './redis/redis.module';
 
@@ -35,6 +36,7 @@ export class AppModule {
         HealthModule,
         GraphModule,
         AlertsModule,
+        PagesModule,
         // Feature modules (alerts, pages, webhook, send, inbound, ...) are added here.
       ],
     };

@@ -89,10 +89,17 @@ export function loadPagesConfig(env: Env = process.env) {
   const problems: string[] = [];
   let subscribedFields = DEFAULT_SUBSCRIBED_FIELDS;
   if (v.PAGES_SUBSCRIBED_FIELDS !== undefined) {
-    subscribedFields = [...new Set(v.PAGES_SUBSCRIBED_FIELDS.split(',').map((f) => f.trim()).filter(Boolean))];
+    subscribedFields = [
+      ...new Set(
+        v.PAGES_SUBSCRIBED_FIELDS.split(',')
+          .map((f) => f.trim())
+          .filter(Boolean),
+      ),
+    ];
     const unknown = subscribedFields.filter((f) => !isKnownWebhookField(f));
     if (unknown.length > 0) problems.push(`PAGES_SUBSCRIBED_FIELDS: unknown field(s) ${unknown.join(', ')}`);
-    else if (subscribedFields.length === 0) problems.push('PAGES_SUBSCRIBED_FIELDS: needs at least one field');
+    else if (subscribedFields.length === 0)
+      problems.push('PAGES_SUBSCRIBED_FIELDS: needs at least one field');
   }
   assertNoProblems(problems);
   return {

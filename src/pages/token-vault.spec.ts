@@ -74,7 +74,9 @@ describe(TokenVault.name, () => {
     const sealed = vault(K1).seal('111', TOKEN);
     const error = failureOf(() => vault(K2).open('111', sealed));
     expect(error.reason).toBe('unknown_key');
-    expect(error.message).toBe('The token of page 111 was encrypted with key "k1", which is not in TOKEN_ENCRYPTION_KEYS');
+    expect(error.message).toBe(
+      'The token of page 111 was encrypted with key "k1", which is not in TOKEN_ENCRYPTION_KEYS',
+    );
     expect(error.message).not.toContain(TOKEN);
   });
 
@@ -117,7 +119,9 @@ describe(TokenVault.name, () => {
       const v = vault(K1, '0');
       const sealed = v.seal('111', TOKEN);
       expect(v.open('111', sealed)).toBe(TOKEN);
-      expect(() => v.open('111', { ...sealed, ciphertext: Buffer.alloc(sealed.ciphertext.length) })).toThrow(TokenVaultError);
+      expect(() => v.open('111', { ...sealed, ciphertext: Buffer.alloc(sealed.ciphertext.length) })).toThrow(
+        TokenVaultError,
+      );
     });
   });
 });

@@ -89,7 +89,12 @@ export class TokenVault {
     if (this.pages.tokenCacheMs > 0) {
       this.cache.delete(pageId);
       if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value as string);
-      this.cache.set(pageId, { keyId: sealed.keyId, iv, token, expiresAt: Date.now() + this.pages.tokenCacheMs });
+      this.cache.set(pageId, {
+        keyId: sealed.keyId,
+        iv,
+        token,
+        expiresAt: Date.now() + this.pages.tokenCacheMs,
+      });
     }
     return token;
   }
