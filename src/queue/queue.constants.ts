@@ -18,6 +18,7 @@ export enum JobName {
   CheckPages = 'check-pages',
   ReencryptTokens = 'reencrypt-tokens',
   PruneOutbox = 'prune-outbox',
+  SweepOutbox = 'sweep-outbox',
 }
 
 export type JobItem =
@@ -29,7 +30,8 @@ export type JobItem =
   | { name: JobName.PruneInbox; data: Record<string, never> }
   | { name: JobName.CheckPages; data: Record<string, never> }
   | { name: JobName.ReencryptTokens; data: Record<string, never> }
-  | { name: JobName.PruneOutbox; data: Record<string, never> };
+  | { name: JobName.PruneOutbox; data: Record<string, never> }
+  | { name: JobName.SweepOutbox; data: Record<string, never> };
 
 export type JobOf<T extends JobName> = Extract<JobItem, { name: T }>['data'];
 
