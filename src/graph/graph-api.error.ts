@@ -63,7 +63,7 @@ export class GraphApiError extends Error {
   }
 
   /** A plain-object form for storing in rows, alerts and API answers. */
-  toJSON(): GraphErrorFields & { kind: GraphErrorKind } {
+  toJSON(): GraphErrorFields & { kind: GraphErrorKind; retryAfterSeconds?: number } {
     return {
       kind: this.kind,
       httpStatus: this.httpStatus,
@@ -72,6 +72,7 @@ export class GraphApiError extends Error {
       type: this.type,
       fbtraceId: this.fbtraceId,
       message: this.message,
+      retryAfterSeconds: this.retryAfterSeconds,
     };
   }
 }

@@ -1,6 +1,10 @@
 import { Global, Module } from '@nestjs/common';
+import { GraphApiClient } from './graph-api.client';
 
-// Placeholder until GraphApiClient lands; exports it globally so features can inject it.
+// Global: every feature talks to Facebook through the one client (and its one connection pool).
 @Global()
-@Module({})
+@Module({
+  providers: [GraphApiClient],
+  exports: [GraphApiClient],
+})
 export class GraphModule {}
