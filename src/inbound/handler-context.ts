@@ -59,6 +59,8 @@ export interface HandlerContext<E extends MessengerEvent = MessengerEvent> {
   /** The raw `messaging`/`standby` item as Facebook sent it. */
   readonly raw: unknown;
   readonly linkedUser: LinkedUser | null;
+  /** An echo of a message this app sent (FB_APP_ID): `@OnEcho` handlers must not answer it. */
+  readonly ownEcho: boolean;
   /** Answers the person (by PSID, else user_ref) with messaging type RESPONSE. */
   reply(message: OutgoingMessage | string): Promise<SendOutcome>;
   typing(on?: boolean): Promise<SendOutcome>;

@@ -1,0 +1,12 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { loadInboundConfig } from '../config/inbound.config';
+import { ExampleBot } from './example.bot';
+
+/** The bundled bots. The example bot is registered unless BOT_EXAMPLE_ENABLED=false. */
+@Module({})
+export class BotModule {
+  static register(): DynamicModule {
+    const { exampleBotEnabled } = loadInboundConfig();
+    return { module: BotModule, providers: exampleBotEnabled ? [ExampleBot] : [] };
+  }
+}
