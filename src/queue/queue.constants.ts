@@ -19,6 +19,7 @@ export enum JobName {
   ReencryptTokens = 'reencrypt-tokens',
   PruneOutbox = 'prune-outbox',
   SweepOutbox = 'sweep-outbox',
+  ReviveInbound = 'revive-inbound',
 }
 
 export type JobItem =
@@ -31,7 +32,8 @@ export type JobItem =
   | { name: JobName.CheckPages; data: Record<string, never> }
   | { name: JobName.ReencryptTokens; data: Record<string, never> }
   | { name: JobName.PruneOutbox; data: Record<string, never> }
-  | { name: JobName.SweepOutbox; data: Record<string, never> };
+  | { name: JobName.SweepOutbox; data: Record<string, never> }
+  | { name: JobName.ReviveInbound; data: Record<string, never> };
 
 export type JobOf<T extends JobName> = Extract<JobItem, { name: T }>['data'];
 
