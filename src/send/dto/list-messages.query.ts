@@ -1,0 +1,38 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { OUTBOUND_STATUSES, type OutboundStatus } from '../outbound-message.entity';
+
+export class ListMessagesQuery {
+  @ApiPropertyOptional({ example: '104857600123456' })
+  @IsOptional()
+  @Matches(/^\d{1,32}$/, { message: 'must be a Page id (digits)' })
+  pageId?: string;
+
+  @ApiPropertyOptional({ enum: OUTBOUND_STATUSES })
+  @IsOptional()
+  @IsIn(OUTBOUND_STATUSES)
+  status?: OutboundStatus;
+
+  @ApiPropertyOptional({
+    description: 'A recipient key (psid:<id>, phone:<e164>, user_ref:<ref>) or a bare PSID',
+    example: 'psid:2400000000000001',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 300)
+  recipient?: string;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @Matches(/^\d{1,19}$/, { message: 'must be a cursor returned by this endpoint' })
+  cursor?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+}

@@ -1,0 +1,407 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import {
+  OutboundMessage,
+  type MessagingType,
+  type OutboundError,
+  type OutboundPayload,
+  type OutboundRecipient,
+  type OutboundStatus,
+} from './outbound-message.entity';
+
+export interface NewOutboundMessage {
+  pageId: string;
+  recipient: OutboundRecipient;
+  recipientKey: string;
+  payload: OutboundPayload;
+  messagingType: MessagingType | null;
+  tag: string | null;
+  notificationType: string | null;
+  idempotencyKey: string | null;
+  status: 'queued' | 'held';
+}
+
+export interface OutboxFilter {
+  pageId?: string;
+  status?: OutboundStatus;
+  recipientKey?: string;
+  /** Only rows with seq below this (newest first paging). */
+  beforeSeq?: string;
+  limit: number;
+}
+
+/** Another message of the same lane that is earlier and unfinished: the lane is not this message's turn. */
+const EARLIER_IN_LANE = `EXISTS (
+  SELECT 1 FROM outbound_messages e
+  WHERE e.page_id = m.page_id AND e.recipient_key = m.recipient_key AND e.seq < m.seq
+    AND e.status IN ('queued', 'sending', 'held'))`;
+
+// A job may run a little before next_attempt_at when clocks of Bull's processes drift.
+const DUE_SLACK = `interval '2 seconds'`;
+
+const ONE_IN_FLIGHT_INDEX = 'outbound_messages_one_in_flight';
+
+/**
+ * Every statement on outbound_messages. State changes are conditional on the status they expect, so
+ * two workers (or a worker and the admin API) racing on a row never both win.
+ */
+@Injectable()
+export class OutboxRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** Inserts, or returns null when (page, idempotency key) already exists. */
+  async insert(row: NewOutboundMessage): Promise<OutboundMessage | null> {
+    const rows = await this.query(
+      `INSERT INTO outbound_messages AS m
+         (page_id, recipient, recipient_key, payload, messaging_type, tag, notification_type, idempotency_key, status)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (page_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+       RETURNING m.*`,
+      [
+        row.pageId,
+        JSON.stringify(row.recipient),
+        row.recipientKey,
+        JSON.stringify(row.payload),
+        row.messagingType,
+        row.tag,
+        row.notificationType,
+        row.idempotencyKey,
+        row.status,
+      ],
+    );
+    return rows[0] ?? null;
+  }
+
+  async findByIdempotencyKey(pageId: string, key: string): Promise<OutboundMessage | null> {
+    const rows = await this.query(
+      `SELECT m.* FROM outbound_messages m WHERE page_id = $1 AND idempotency_key = $2`,
+      [pageId, key],
+    );
+    return rows[0] ?? null;
+  }
+
+  async findById(id: string): Promise<OutboundMessage | null> {
+    const rows = await this.query(`SELECT m.* FROM outbound_messages m WHERE id = $1`, [id]);
+    return rows[0] ?? null;
+  }
+
+  async isLaneHead(message: Pick<OutboundMessage, 'id'>): Promise<boolean> {
+    const rows = await this.db.query<unknown[]>(
+      `SELECT 1 FROM outbound_messages m WHERE m.id = $1 AND NOT ${EARLIER_IN_LANE}`,
+      [message.id],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Takes the message for one Graph call: queued, due, and the lane's head. Counts the attempt now,
+   * so an attempt whose worker died still counts. The unique index on (page, recipient) WHERE status
+   * = 'sending' makes one-in-flight per lane a database guarantee; losing that race returns null.
+   */
+  async claim(id: string): Promise<OutboundMessage | null> {
+    try {
+      const rows = await this.query(
+        `UPDATE outbound_messages m
+           SET status = 'sending', attempts = m.attempts + 1, sending_started_at = now(), updated_at = now()
+         WHERE m.id = $1 AND m.status = 'queued' AND m.next_attempt_at <= now() + ${DUE_SLACK}
+           AND NOT ${EARLIER_IN_LANE}
+         RETURNING m.*`,
+        [id],
+      );
+      return rows[0] ?? null;
+    } catch (error) {
+      if (isUniqueViolation(error, ONE_IN_FLIGHT_INDEX)) return null;
+      throw error;
+    }
+  }
+
+  /** The claim is identified by (id, attempts): a late writer whose claim was recovered changes nothing. */
+  async markSent(claim: OutboundMessage, fbMessageId: string | null): Promise<OutboundMessage | null> {
+    const rows = await this.query(
+      `UPDATE outbound_messages m
+         SET status = 'sent', fb_message_id = $3, sent_at = now(), updated_at = now(), last_error = NULL
+       WHERE m.id = $1 AND m.status = 'sending' AND m.attempts = $2
+       RETURNING m.*`,
+      [claim.id, claim.attempts, fbMessageId],
+    );
+    return rows[0] ?? null;
+  }
+
+  async markFailed(claim: OutboundMessage, error: OutboundError): Promise<OutboundMessage | null> {
+    const rows = await this.query(
+      `UPDATE outbound_messages m
+         SET status = 'failed', last_error = $3, sending_started_at = NULL, updated_at = now()
+       WHERE m.id = $1 AND m.status = 'sending' AND m.attempts = $2
+       RETURNING m.*`,
+      [claim.id, claim.attempts, JSON.stringify(error)],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Back to `queued` for another try after `delayMs`. `refundAttempt` for answers that are not the
+   * message's fault (throttling); `throttled` counts throttling answers separately.
+   */
+  async scheduleRetry(
+    claim: OutboundMessage,
+    error: OutboundError,
+    delayMs: number,
+    options: { refundAttempt: boolean; throttled: boolean },
+  ): Promise<OutboundMessage | null> {
+    const rows = await this.query(
+      `UPDATE outbound_messages m
+         SET status = 'queued',
+             attempts = m.attempts - $4::int,
+             throttled_count = m.throttled_count + $5::int,
+             next_attempt_at = now() + $3::int * interval '1 millisecond',
+             last_error = $6, sending_started_at = NULL, updated_at = now()
+       WHERE m.id = $1 AND m.status = 'sending' AND m.attempts = $2
+       RETURNING m.*`,
+      [
+        claim.id,
+        claim.attempts,
+        Math.round(delayMs),
+        options.refundAttempt ? 1 : 0,
+        options.throttled ? 1 : 0,
+        JSON.stringify(error),
+      ],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** The Page cannot send: hold a claimed message, giving its attempt back (not the message's fault). */
+  async holdClaimed(claim: OutboundMessage, error: OutboundError): Promise<OutboundMessage | null> {
+    const rows = await this.query(
+      `UPDATE outbound_messages m
+         SET status = 'held', attempts = m.attempts - 1, last_error = $3, sending_started_at = NULL, updated_at = now()
+       WHERE m.id = $1 AND m.status = 'sending' AND m.attempts = $2
+       RETURNING m.*`,
+      [claim.id, claim.attempts, JSON.stringify(error)],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Hold a queued message whose Page is paused or token_invalid (found before any Graph call). */
+  async holdQueued(id: string): Promise<OutboundMessage | null> {
+    const rows = await this.query(
+      `UPDATE outbound_messages m SET status = 'held', updated_at = now()
+       WHERE m.id = $1 AND m.status = 'queued' RETURNING m.*`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** No pacing token yet: move the queued message's due time (no attempt consumed). */
+  async postpone(id: string, delayMs: number): Promise<OutboundMessage | null> {
+    const rows = await this.query(
+      `UPDATE outbound_messages m
+         SET next_attempt_at = now() + $2::int * interval '1 millisecond', updated_at = now()
+       WHERE m.id = $1 AND m.status = 'queued' RETURNING m.*`,
+      [id, Math.round(delayMs)],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Failing a queued message without a Graph call (its Page is gone). */
+  async failQueued(id: string, error: OutboundError): Promise<OutboundMessage | null> {
+    const rows = await this.query(
+      `UPDATE outbound_messages m SET status = 'failed', last_error = $2, updated_at = now()
+       WHERE m.id = $1 AND m.status IN ('queued', 'held') RETURNING m.*`,
+      [id, JSON.stringify(error)],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * The lane's head if it is queued and already due, with its due time moved to now so that it gets
+   * a fresh job id (see SendScheduler). A head waiting for a retry keeps its own delayed job.
+   */
+  async touchDueLaneHead(pageId: string, recipientKey: string): Promise<OutboundMessage | null> {
+    const rows = await this.query(
+      `UPDATE outbound_messages m SET next_attempt_at = now(), updated_at = now()
+       WHERE m.id = (
+         SELECT h.id FROM outbound_messages h
+         WHERE h.page_id = $1 AND h.recipient_key = $2 AND h.status IN ('queued', 'sending', 'held')
+         ORDER BY h.seq LIMIT 1)
+         AND m.status = 'queued' AND m.next_attempt_at <= now()
+       RETURNING m.*`,
+      [pageId, recipientKey],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Held messages of a Page back to queued; returns, per lane, the earliest released message. */
+  async releaseHeld(pageId: string): Promise<OutboundMessage[]> {
+    return this.query(
+      `WITH released AS (
+         UPDATE outbound_messages m SET status = 'queued', next_attempt_at = now(), updated_at = now()
+         WHERE m.page_id = $1 AND m.status = 'held'
+         RETURNING m.*)
+       SELECT DISTINCT ON (m.recipient_key) m.* FROM released m ORDER BY m.recipient_key, m.seq`,
+      [pageId],
+    );
+  }
+
+  async pagesWithHeld(limit: number): Promise<string[]> {
+    const rows = await this.db.query<Array<{ page_id: string }>>(
+      `SELECT DISTINCT page_id FROM outbound_messages WHERE status = 'held' LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => r.page_id);
+  }
+
+  /** Lane heads that have been due for `olderThanSeconds` without being picked up: their job may be lost. */
+  async staleQueuedHeads(olderThanSeconds: number, limit: number): Promise<OutboundMessage[]> {
+    return this.query(
+      `SELECT m.* FROM outbound_messages m
+       WHERE m.status = 'queued' AND m.next_attempt_at < now() - $1::int * interval '1 second'
+         AND NOT ${EARLIER_IN_LANE}
+       ORDER BY m.next_attempt_at LIMIT $2`,
+      [olderThanSeconds, limit],
+    );
+  }
+
+  /** Moves a queued message's due time to now, if nobody changed it since it was read. */
+  async touchIfUnchanged(message: OutboundMessage): Promise<OutboundMessage | null> {
+    const rows = await this.query(
+      `UPDATE outbound_messages m SET next_attempt_at = now(), updated_at = now()
+       WHERE m.id = $1 AND m.status = 'queued' AND m.attempts = $2 AND m.next_attempt_at = $3
+       RETURNING m.*`,
+      [message.id, message.attempts, message.nextAttemptAt],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * `sending` rows older than `olderThanSeconds`: their worker died between claiming and recording
+   * the outcome. Back to queued, or failed when that was the last attempt.
+   */
+  async recoverStaleSending(
+    olderThanSeconds: number,
+    maxAttempts: number,
+    limit: number,
+  ): Promise<OutboundMessage[]> {
+    return this.query(
+      `UPDATE outbound_messages m
+         SET status = CASE WHEN m.attempts >= $2 THEN 'failed' ELSE 'queued' END,
+             last_error = CASE WHEN m.attempts >= $2
+               THEN jsonb_build_object('kind', 'internal', 'message', 'The worker sending this message stopped; attempts exhausted')
+               ELSE m.last_error END,
+             next_attempt_at = now(), sending_started_at = NULL, updated_at = now()
+       WHERE m.id IN (
+         SELECT s.id FROM outbound_messages s
+         WHERE s.status = 'sending' AND s.sending_started_at < now() - $1::int * interval '1 second'
+         ORDER BY s.sending_started_at LIMIT $3)
+         AND m.status = 'sending'
+       RETURNING m.*`,
+      [olderThanSeconds, maxAttempts, limit],
+    );
+  }
+
+  /** Admin retry: a failed message goes to the back of its lane with fresh attempts; a held one keeps its place. */
+  async requeueForRetry(id: string): Promise<OutboundMessage | null> {
+    const rows = await this.query(
+      `UPDATE outbound_messages m
+         SET seq = CASE WHEN m.status = 'failed' THEN nextval(pg_get_serial_sequence('outbound_messages', 'seq')) ELSE m.seq END,
+             status = 'queued', attempts = 0, throttled_count = 0, next_attempt_at = now(), updated_at = now()
+       WHERE m.id = $1 AND m.status IN ('failed', 'held')
+       RETURNING m.*`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  async cancel(id: string): Promise<OutboundMessage | null> {
+    const rows = await this.query(
+      `UPDATE outbound_messages m SET status = 'cancelled', updated_at = now()
+       WHERE m.id = $1 AND m.status IN ('queued', 'held') RETURNING m.*`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Newest first, keyset-paged by seq. */
+  async list(filter: OutboxFilter): Promise<OutboundMessage[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (filter.pageId !== undefined) add('m.page_id = ?', filter.pageId);
+    if (filter.status !== undefined) add('m.status = ?', filter.status);
+    if (filter.recipientKey !== undefined) add('m.recipient_key = ?', filter.recipientKey);
+    if (filter.beforeSeq !== undefined) add('m.seq < ?::bigint', filter.beforeSeq);
+    params.push(filter.limit);
+    return this.query(
+      `SELECT m.* FROM outbound_messages m ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY m.seq DESC LIMIT $${params.length}`,
+      params,
+    );
+  }
+
+  /** Deletes one batch of finished rows older than the retention; returns how many. */
+  async pruneFinished(olderThanDays: number, batchSize: number): Promise<number> {
+    const result: unknown = await this.db.query(
+      `DELETE FROM outbound_messages WHERE id IN (
+         SELECT id FROM outbound_messages
+         WHERE status IN ('sent', 'failed', 'cancelled') AND updated_at < now() - $1::int * interval '1 day'
+         LIMIT $2)
+       RETURNING id`,
+      [olderThanDays, batchSize],
+    );
+    return rowsOf(result).length;
+  }
+
+  private async query(sql: string, params: unknown[]): Promise<OutboundMessage[]> {
+    return rowsOf(await this.db.query(sql, params)).map(toMessage);
+  }
+}
+
+type RawRow = Record<string, unknown>;
+
+/** TypeORM's postgres driver answers UPDATE and DELETE with [rows, rowCount], other commands with rows. */
+function rowsOf(result: unknown): RawRow[] {
+  if (
+    Array.isArray(result) &&
+    result.length === 2 &&
+    Array.isArray(result[0]) &&
+    typeof result[1] === 'number'
+  ) {
+    return result[0] as RawRow[];
+  }
+  return result as RawRow[];
+}
+
+function toMessage(row: RawRow): OutboundMessage {
+  const m = new OutboundMessage();
+  m.id = row.id as string;
+  m.seq = String(row.seq);
+  m.pageId = row.page_id as string;
+  m.recipient = row.recipient as OutboundMessage['recipient'];
+  m.recipientKey = row.recipient_key as string;
+  m.payload = row.payload as OutboundMessage['payload'];
+  m.messagingType = row.messaging_type as OutboundMessage['messagingType'];
+  m.tag = row.tag as string | null;
+  m.notificationType = row.notification_type as string | null;
+  m.status = row.status as OutboundStatus;
+  m.attempts = Number(row.attempts);
+  m.throttledCount = Number(row.throttled_count);
+  m.nextAttemptAt = row.next_attempt_at as Date;
+  m.lastError = row.last_error as OutboundError | null;
+  m.fbMessageId = row.fb_message_id as string | null;
+  m.idempotencyKey = row.idempotency_key as string | null;
+  m.createdAt = row.created_at as Date;
+  m.sendingStartedAt = row.sending_started_at as Date | null;
+  m.sentAt = row.sent_at as Date | null;
+  m.updatedAt = row.updated_at as Date;
+  return m;
+}
+
+function isUniqueViolation(error: unknown, constraint: string): boolean {
+  const driverError =
+    (error as { driverError?: { code?: string; constraint?: string } })?.driverError ?? error;
+  const fields = driverError as { code?: string; constraint?: string };
+  return fields?.code === '23505' && fields.constraint === constraint;
+}

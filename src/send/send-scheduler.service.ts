@@ -1,0 +1,69 @@
+import { InjectQueue } from '@nestjs/bull';
+import { Injectable, Logger } from '@nestjs/common';
+import type { JobOptions, Queue } from 'bull';
+import { JobName, QueueName, type JobOf } from '../queue/queue.constants';
+import type { OutboundMessage } from './outbound-message.entity';
+import { OutboxRepository } from './outbox.repository';
+
+/** Our own retries decide everything; Bull runs each job once. */
+export const SEND_JOB_OPTIONS: JobOptions = { attempts: 1, removeOnComplete: 1_000, removeOnFail: 5_000 };
+
+/**
+ * A send job's id names the row state it was scheduled for: `${id}:${attempts}:${nextAttemptAt ms}`.
+ * Every change that needs a new run (a retry, a pacing delay, a lane moving on, a release, the sweep)
+ * changes attempts or next_attempt_at, so it gets a new id, while two parts of the system scheduling
+ * the same state collapse into one job (Bull ignores an add whose id exists). The sweep can also ask
+ * Bull whether the job for a row's current state still exists before adding one.
+ */
+export function sendJobId(message: Pick<OutboundMessage, 'id' | 'attempts' | 'nextAttemptAt'>): string {
+  return `${message.id}:${message.attempts}:${message.nextAttemptAt.getTime()}`;
+}
+
+/** Adds send jobs. Never throws: a job that could not be added is found again by the outbox sweep. */
+@Injectable()
+export class SendScheduler {
+  private readonly logger = new Logger(SendScheduler.name);
+
+  constructor(
+    @InjectQueue(QueueName.Outbound) private readonly queue: Queue<JobOf<JobName.SendMessage>>,
+    private readonly outbox: OutboxRepository,
+  ) {}
+
+  async enqueue(message: OutboundMessage, delayMs = 0): Promise<boolean> {
+    try {
+      await this.queue.add(
+        JobName.SendMessage,
+        { messageId: message.id },
+        { ...SEND_JOB_OPTIONS, jobId: sendJobId(message), delay: Math.max(0, Math.round(delayMs)) },
+      );
+      return true;
+    } catch (error) {
+      this.logger.warn(
+        { messageId: message.id, err: { message: (error as Error)?.message } },
+        'Send job not added (Redis?); the outbox sweep will pick the message up',
+      );
+      return false;
+    }
+  }
+
+  /** The lane's head finished (or was cancelled): start the next message of the lane, if it is due. */
+  async wakeLane(pageId: string, recipientKey: string): Promise<void> {
+    try {
+      const next = await this.outbox.touchDueLaneHead(pageId, recipientKey);
+      if (next) await this.enqueue(next);
+    } catch (error) {
+      this.logger.warn(
+        { pageId, err: { message: (error as Error)?.message } },
+        'Lane not woken; the outbox sweep will',
+      );
+    }
+  }
+
+  /** True when Bull still has a pending or running job for this row state (so nothing is lost). */
+  async hasLiveJob(message: OutboundMessage): Promise<boolean> {
+    const job = await this.queue.getJob(sendJobId(message));
+    if (!job) return false;
+    const state = await job.getState();
+    return state === 'waiting' || state === 'delayed' || state === 'active' || state === 'paused';
+  }
+}

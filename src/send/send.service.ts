@@ -1,0 +1,88 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { sendConfig, type SendConfig } from '../config/send.config';
+import { ConversationsService } from '../conversations/conversations.service';
+import { PagesService } from '../pages/pages.service';
+import type { OutboundStatus } from './outbound-message.entity';
+import { OutboxRepository } from './outbox.repository';
+import { RecipientResolver } from './recipient-resolver';
+import { OutsideMessagingWindowError } from './send.errors';
+import { normalizeSendInput, type SendInput, type SendOptions } from './send-input';
+import { SendScheduler } from './send-scheduler.service';
+
+export type { SendInput } from './send-input';
+
+export interface SendResult {
+  id: string;
+  /** false when the idempotency key was used before: this is the first message, nothing new was sent. */
+  created: boolean;
+  status: OutboundStatus;
+}
+
+const HOUR_MS = 3_600_000;
+const STANDARD_WINDOW_HOURS = 24;
+const HUMAN_AGENT_WINDOW_HOURS = 7 * 24;
+
+/** Pages whose messages wait instead of going out (released when the Page is active again). */
+const HOLDING_STATUSES = new Set(['paused', 'token_invalid']);
+
+/**
+ * The way every module sends through Messenger: the message is stored in the outbox and a job is
+ * added; the send processor does the Graph call. Whatever Facebook would refuse on sight is refused
+ * here, before anything is stored.
+ */
+@Injectable()
+export class SendService {
+  constructor(
+    private readonly outbox: OutboxRepository,
+    private readonly scheduler: SendScheduler,
+    private readonly pages: PagesService,
+    private readonly conversations: ConversationsService,
+    private readonly recipients: RecipientResolver,
+    @Inject(sendConfig.KEY) private readonly config: SendConfig,
+  ) {}
+
+  async send(input: SendInput): Promise<SendResult> {
+    const options = normalizeSendInput(input, this.config.allowedTags);
+    const page = await this.pages.findById(input.pageId);
+    const resolved = await this.recipients.resolve(input.pageId, input.recipient);
+
+    if (options.idempotencyKey !== null) {
+      // A repeat is answered before the window check: the first call was accepted, so is this one.
+      const existing = await this.outbox.findByIdempotencyKey(input.pageId, options.idempotencyKey);
+      if (existing) return { id: existing.id, created: false, status: existing.status };
+    }
+    if (resolved.psid !== null) await this.assertInsideWindow(input.pageId, resolved.psid, options);
+
+    const held = HOLDING_STATUSES.has(page.status);
+    const inserted = await this.outbox.insert({
+      pageId: input.pageId,
+      recipient: resolved.recipient,
+      recipientKey: resolved.recipientKey,
+      ...options,
+      status: held ? 'held' : 'queued',
+    });
+    if (!inserted) {
+      // Another call with the same key won the race between our check and our insert.
+      const existing = await this.outbox.findByIdempotencyKey(input.pageId, options.idempotencyKey!);
+      return { id: existing!.id, created: false, status: existing!.status };
+    }
+    // Not waiting for Redis would lose nothing either: the row is committed and the sweep finds it.
+    if (!held) await this.scheduler.enqueue(inserted);
+    return { id: inserted.id, created: true, status: inserted.status };
+  }
+
+  /**
+   * Facebook refuses standard messages (and sender actions) more than 24 hours after the person's last
+   * message, HUMAN_AGENT after 7 days; other allowed tags have no window.
+   */
+  private async assertInsideWindow(pageId: string, psid: string, options: SendOptions): Promise<void> {
+    let windowHours: number;
+    if (options.tag === null) windowHours = STANDARD_WINDOW_HOURS;
+    else if (options.tag === 'HUMAN_AGENT') windowHours = HUMAN_AGENT_WINDOW_HOURS;
+    else return;
+    const last = await this.conversations.lastUserMessageAt(pageId, psid);
+    if (last === null || Date.now() - last.getTime() > windowHours * HOUR_MS) {
+      throw new OutsideMessagingWindowError(windowHours, last);
+    }
+  }
+}
