@@ -3,6 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import type { DestinationStream } from 'pino';
 import { AlertsModule } from './alerts/alerts.module';
 import { AuthModule } from './common/auth/auth.module';
+import { ConversationsModule } from './conversations/conversations.module';
 import { ALL_CONFIGS } from './config/all-configs';
 import { DatabaseModule } from './database/database.module';
 import { GraphModule } from './graph/graph.module';
@@ -11,6 +12,7 @@ import { LoggingModule } from './logging/logging.module';
 import { PagesModule } from './pages/pages.module';
 import { QueueModule } from './queue/queue.module';
 import { RedisModule } from './redis/redis.module';
+import { SendModule } from './send/send.module';
 
 export interface AppModuleOptions {
   /** Where log lines go (tests capture them); stdout when absent. */
@@ -37,6 +39,8 @@ export class AppModule {
         GraphModule,
         AlertsModule,
         PagesModule,
+        ConversationsModule,
+        SendModule,
         // Feature modules (alerts, pages, webhook, send, inbound, ...) are added here.
       ],
     };

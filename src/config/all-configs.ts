@@ -6,6 +6,7 @@ import { loadMessengerConfig, messengerConfig } from './messenger.config';
 import { loadPagesConfig, pagesConfig } from './pages.config';
 import { loadRedisConfig, redisConfig } from './redis.config';
 import { loadSecurityConfig, securityConfig } from './security.config';
+import { loadSendConfig, sendConfig } from './send.config';
 
 /**
  * Every config area, registered once. Each feature adds its `registerAs` and its loader here, so
@@ -19,6 +20,7 @@ export const ALL_CONFIGS = [
   securityConfig,
   pagesConfig,
   alertsConfig,
+  sendConfig,
   inboundConfig,
 ];
 
@@ -30,5 +32,6 @@ export const ALL_CONFIG_LOADERS: Array<() => unknown> = [
   () => loadMessengerConfig(),
   () => loadSecurityConfig(),
   () => loadPagesConfig(),
+  () => loadSendConfig(),
   () => loadInboundConfig(),
 ];
