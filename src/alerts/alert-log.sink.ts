@@ -11,6 +11,8 @@ export interface LoggedAlert {
   dedupKey: string;
   status?: string;
   occurrences: number;
+  /** The occurrence whose raise claimed this delivery. */
+  occurrence?: number;
   details: Record<string, unknown>;
 }
 
