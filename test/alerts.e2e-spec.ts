@@ -454,6 +454,38 @@ describe('Alerts (e2e)', () => {
     }
   });
 
+  it('prunes resolved alerts older than ALERT_RETENTION_DAYS, in batches, on an hourly repeatable job', async () => {
+    const repeatable = await queue.getRepeatableJobs();
+    expect(repeatable).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: JobName.PruneAlerts, every: 3_600_000 })]),
+    );
+
+    const tag = unique('retention');
+    // More than one delete batch (1000) of old resolved alerts, plus two that must stay.
+    await db.query(
+      `INSERT INTO alerts (kind, severity, title, dedup_key, status, resolved_at, created_at)
+       SELECT 'send_failed', 'warning', $1, $1 || ':' || n, 'resolved', now() - interval '31 days', now() - interval '90 days'
+       FROM generate_series(1, 2500) AS n`,
+      [tag],
+    );
+    await db.query(
+      `INSERT INTO alerts (kind, severity, title, dedup_key, status, resolved_at)
+       VALUES ('send_failed', 'warning', $1, $1 || ':recent', 'resolved', now() - interval '29 days'),
+              ('send_failed', 'warning', $1, $1 || ':open', 'open', NULL)`,
+      [tag],
+    );
+
+    await queue.add(JobName.PruneAlerts, {});
+    const left = await eventually('the old resolved alerts to be pruned', async () => {
+      const rows = await db.query<Array<{ dedup_key: string }>>(
+        `SELECT dedup_key FROM alerts WHERE title = $1`,
+        [tag],
+      );
+      return rows.length === 2 ? rows.map((r) => r.dedup_key).sort() : false;
+    });
+    expect(left).toEqual([`${tag}:open`, `${tag}:recent`]);
+  });
+
   it('never stores, delivers, shows or logs a secret', async () => {
     // Facebook sometimes echoes the request URL, token included, in its error message.
     const graphError = new GraphApiError({
