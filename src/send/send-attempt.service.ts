@@ -72,7 +72,7 @@ export class SendAttemptService {
     try {
       result = await this.graph.sendMessage(credentials.accessToken, toSendApiRequest(claim));
     } catch (error) {
-      await this.recordFailure(claim, error);
+      await this.recordFailure(claim, error, credentials.accessToken);
       return;
     }
     await this.recordSent(claim, result.messageId ?? null);
@@ -117,7 +117,7 @@ export class SendAttemptService {
     }
   }
 
-  private async recordFailure(claim: OutboundMessage, error: unknown): Promise<void> {
+  private async recordFailure(claim: OutboundMessage, error: unknown, usedToken: string): Promise<void> {
     const decision = decideOnError(error);
     const described = describeSendError(error, claim.recipient);
     switch (decision.action) {
@@ -161,6 +161,15 @@ export class SendAttemptService {
         await this.fail(claim, described, decision.alert);
         return;
       case 'hold': {
+        if (decision.page === 'token_invalid' && (await this.tokenReplacedSince(claim.pageId, usedToken))) {
+          // The call used a token an operator has replaced meanwhile: not a reason to stop the Page.
+          const queued = await this.outbox.scheduleRetry(claim, described, 0, {
+            refundAttempt: true,
+            throttled: false,
+          });
+          if (queued) await this.scheduler.enqueue(queued);
+          return;
+        }
         await this.outbox.holdClaimed(claim, described);
         const graphError = error instanceof GraphApiError ? error : undefined;
         try {
@@ -185,6 +194,14 @@ export class SendAttemptService {
         }
         return;
       }
+    }
+  }
+
+  private async tokenReplacedSince(pageId: string, usedToken: string): Promise<boolean> {
+    try {
+      return (await this.pages.getCredentials(pageId)).accessToken !== usedToken;
+    } catch {
+      return false;
     }
   }
 

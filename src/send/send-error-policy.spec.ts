@@ -45,6 +45,15 @@ describe('send error policy', () => {
     ).toBe(30_000);
   });
 
+  it('honours Retry-After beyond the retry cap, up to an hour', () => {
+    expect(throttleDelayMs(graphError({ code: 613, retryAfterSeconds: 30 }), 1, 50, 200, () => 0)).toBe(
+      30_000,
+    );
+    expect(throttleDelayMs(graphError({ code: 613, retryAfterSeconds: 86_400 }), 1, 50, 200, () => 0)).toBe(
+      3_600_000,
+    );
+  });
+
   it('otherwise waits at least half the throttle backoff', () => {
     expect(throttleDelayMs(graphError({ code: 613 }), 1, 5_000, 900_000, () => 0)).toBe(2_500);
     expect(throttleDelayMs(graphError({ code: 613 }), 3, 5_000, 900_000, () => 1)).toBe(20_000);

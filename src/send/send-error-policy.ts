@@ -43,6 +43,9 @@ export function retryDelayMs(
   return Math.round(random() * ceiling);
 }
 
+/** Facebook's Retry-After is honoured as given, up to an hour (a nonsense value must not park a Page for days). */
+export const MAX_RETRY_AFTER_MS = 60 * 60 * 1000;
+
 /**
  * How long a throttled Page waits: Facebook's Retry-After when it gave one, else backoff on the
  * message's throttle count with "equal jitter" (never near zero: hammering a throttled Page again at
@@ -56,7 +59,7 @@ export function throttleDelayMs(
   random: () => number = Math.random,
 ): number {
   const retryAfter = error instanceof GraphApiError ? error.retryAfterSeconds : undefined;
-  if (retryAfter !== undefined && retryAfter > 0) return Math.min(maxMs, retryAfter * 1000);
+  if (retryAfter !== undefined && retryAfter > 0) return Math.min(MAX_RETRY_AFTER_MS, retryAfter * 1000);
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, throttledCount - 1));
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }

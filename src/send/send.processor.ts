@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bull';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
 import { sendConfig, type SendConfig } from '../config/send.config';
 import { JobName, QueueName, type JobOf } from '../queue/queue.constants';
@@ -8,10 +8,11 @@ import { SendAttemptService } from './send-attempt.service';
 /**
  * Consumes send jobs with SEND_CONCURRENCY parallel attempts per process. Registered with
  * queue.process() rather than @Process() because the decorator's concurrency is fixed at import time,
- * before the configuration is loaded. Worker role only (workerOnly in SendModule).
+ * before the configuration is loaded; in onModuleInit, the moment @nestjs/bull starts its own
+ * processors. Worker role only (workerOnly in SendModule).
  */
 @Injectable()
-export class SendProcessor implements OnApplicationBootstrap {
+export class SendProcessor implements OnModuleInit {
   private readonly logger = new Logger(SendProcessor.name);
 
   constructor(
@@ -20,7 +21,7 @@ export class SendProcessor implements OnApplicationBootstrap {
     @Inject(sendConfig.KEY) private readonly config: SendConfig,
   ) {}
 
-  onApplicationBootstrap(): void {
+  onModuleInit(): void {
     // process() resolves only when the queue closes.
     this.queue
       .process(JobName.SendMessage, this.config.concurrency, (job: Job<JobOf<JobName.SendMessage>>) =>

@@ -1,0 +1,127 @@
+import type { DataSource } from 'typeorm';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { ConversationsService } from '../src/conversations/conversations.service';
+import type { FakeGraph } from '../src/sandbox/fake-graph/fake-graph.server';
+import { fakeGraphEnv } from './support/fake-graph';
+import { startTestApp, type TestApp } from './support/test-app';
+
+export const ADMIN_KEY = 'send-e2e-admin-key-0123456789-abcdefghij';
+export const auth = { authorization: `Bearer ${ADMIN_KEY}` };
+
+/** Fast retries so fault scenarios finish in moments; the policy is the same as in production. */
+export function startSendApp(graph: FakeGraph, env: Record<string, string> = {}): Promise<TestApp> {
+  return startTestApp({
+    ...fakeGraphEnv(graph),
+    ADMIN_API_KEY: ADMIN_KEY,
+    SEND_RETRY_BASE_MS: '20',
+    SEND_RETRY_MAX_MS: '200',
+    SEND_THROTTLE_BASE_MS: '50',
+    ...env,
+  });
+}
+
+export class SendFixture {
+  constructor(
+    readonly t: TestApp,
+    readonly graph: FakeGraph,
+  ) {}
+
+  get db(): DataSource {
+    return this.t.app.get<DataSource>(getDataSourceToken());
+  }
+
+  /** A Page registered through the admin API with a token the fake Graph issued. */
+  async registerPage(): Promise<{ id: string; token: string }> {
+    const page = this.graph.addPage();
+    const res = await this.t.app.inject({
+      method: 'POST',
+      url: '/admin/pages',
+      headers: auth,
+      payload: { accessToken: page.token },
+    });
+    if (res.statusCode !== 201) throw new Error(`register failed: ${res.statusCode} ${res.body}`);
+    return { id: page.id, token: page.token };
+  }
+
+  /** A person of the Page who wrote just now (the 24-hour window is open). */
+  async person(pageId: string, lastWroteAt = new Date()): Promise<string> {
+    const psid = this.graph.addPsid(pageId);
+    await this.t.app.get(ConversationsService).recordUserEvent(pageId, psid, lastWroteAt, true);
+    return psid;
+  }
+
+  send(pageId: string, payload: Record<string, unknown>, headers: Record<string, string> = {}) {
+    return this.t.app.inject({
+      method: 'POST',
+      url: `/admin/pages/${pageId}/messages`,
+      headers: { ...auth, ...headers },
+      payload,
+    });
+  }
+
+  async sendText(pageId: string, psid: string, text: string): Promise<string> {
+    const res = await this.send(pageId, { recipient: { id: psid }, message: { text } });
+    if (res.statusCode !== 202) throw new Error(`send failed: ${res.statusCode} ${res.body}`);
+    return (res.json() as { id: string }).id;
+  }
+
+  async message(id: string): Promise<Record<string, any>> {
+    const res = await this.t.app.inject({ method: 'GET', url: `/admin/messages/${id}`, headers: auth });
+    if (res.statusCode !== 200) throw new Error(`get failed: ${res.statusCode} ${res.body}`);
+    return res.json();
+  }
+
+  async waitForStatus(
+    ids: string[],
+    status: string,
+    timeoutMs = 20_000,
+  ): Promise<Array<Record<string, any>>> {
+    let last: Array<Record<string, any>> = [];
+    await waitFor(
+      async () => {
+        last = await Promise.all(ids.map((id) => this.message(id)));
+        return last.every((m) => m.status === status);
+      },
+      timeoutMs,
+      () =>
+        `messages not all ${status}: ${JSON.stringify(last.map((m) => [m.status, m.attempts, m.lastError]))}`,
+    );
+    return last;
+  }
+
+  sendCalls(pageId?: string) {
+    return this.graph.calls.filter(
+      (c) => c.path.endsWith('/me/messages') && (!pageId || c.pageId === pageId),
+    );
+  }
+
+  async alerts(
+    kind: string,
+    pageId: string,
+  ): Promise<Array<{ severity: string; occurrences: number; details: any }>> {
+    return this.db.query(
+      `SELECT severity, occurrences, details FROM alerts WHERE kind = $1 AND page_id = $2`,
+      [kind, pageId],
+    );
+  }
+
+  async outboxCount(pageId: string): Promise<number> {
+    const [row] = await this.db.query(`SELECT count(*)::int AS n FROM outbound_messages WHERE page_id = $1`, [
+      pageId,
+    ]);
+    return row.n;
+  }
+}
+
+/** Polls until `check` holds; the deadline only turns a hang into a readable failure. */
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+  describe: () => string = () => 'condition',
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${describe()}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
