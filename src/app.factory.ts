@@ -18,6 +18,9 @@ export async function createApp(options: AppModuleOptions = {}): Promise<NestFas
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(options), adapter, {
     rawBody: true,
     bufferLogs: true,
+    // Throw instead of process.exit(1) on a boot error: main.ts reports it and exits 1, and a test
+    // sees the error instead of a worker that dies (or hangs) half-way.
+    abortOnError: false,
   });
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new AllExceptionsFilter());
