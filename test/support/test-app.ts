@@ -32,6 +32,9 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   try {
     const app = await createApp({ logStream: capture });
     await app.init();
+    // bufferLogs holds `new Logger(...)` lines until listen(), which tests never call: flush now so
+    // every module's log lines reach the capture.
+    app.flushLogs();
     await app.getHttpAdapter().getInstance().ready();
     return {
       app,
