@@ -1,10 +1,12 @@
 import { createHmac } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { type FacebookErrorSpec, FakeGraphError, GraphErrors } from './fake-graph.errors';
+import { FakeGraphError, GraphErrors } from './fake-graph.errors';
+import { type FakeGraphFault, type FakeGraphMatch, FaultBook, faultError } from './fake-graph.faults';
 import { findRoute, type RouteAuth } from './fake-graph.routes';
 import { FakeGraphState, type FakeSentMessage, type FakeToken, type FakeTokenType } from './fake-graph.state';
 
 export type { FakeSentMessage } from './fake-graph.state';
+export type { FakeGraphFault, FakeGraphMatch } from './fake-graph.faults';
 
 export interface FakeGraphOptions {
   /** 0 (default) = a free port. */
@@ -18,24 +20,6 @@ export interface FakeGraphOptions {
   /** Base URL for absolute links (paging.next) when the fake sits behind a proxy. */
   publicBaseUrl?: string;
   logger?: boolean;
-}
-
-/** Which calls a fault or latency applies to: `path` is matched with and without the version prefix. */
-export interface FakeGraphMatch {
-  method?: string;
-  path: string | RegExp;
-}
-
-export interface FakeGraphFault extends FakeGraphMatch {
-  /** How many matching calls fail (default 1). */
-  times?: number;
-  /** HTTP status (default 500, or 400 when an error code is given). */
-  status?: number;
-  error?: FacebookErrorSpec;
-  /** Sent as a Retry-After header, in seconds. */
-  retryAfter?: number;
-  /** Drop the connection without answering (a network failure). */
-  hangup?: boolean;
 }
 
 export interface FakeGraphCall {
@@ -79,8 +63,7 @@ export class FakeGraph {
   readonly appSecret: string;
   private readonly state: FakeGraphState;
   private readonly recorded: FakeGraphCall[] = [];
-  private faults: Array<FakeGraphFault & { times: number }> = [];
-  private latencies: Array<FakeGraphMatch & { ms: number }> = [];
+  private readonly faults = new FaultBook();
   private readonly pendingDelays = new Set<() => void>();
   private url = '';
 
@@ -192,23 +175,19 @@ export class FakeGraph {
 
   /** The next `times` matching calls fail (faults are used in the order they were added). */
   failNext(fault: FakeGraphFault): void {
-    this.faults.push({ ...fault, times: fault.times ?? 1 });
+    this.faults.add(fault);
   }
 
   /** Adds `ms` before answering matching calls until reset (ms 0 removes it). */
   setLatency(rule: FakeGraphMatch & { ms: number }): void {
-    this.latencies = this.latencies.filter(
-      (l) => String(l.path) !== String(rule.path) || l.method !== rule.method,
-    );
-    if (rule.ms > 0) this.latencies.push(rule);
+    this.faults.setLatency(rule);
   }
 
   /** Forgets every Page, user, token, call, fault and latency (the app stays). */
   reset(): void {
     this.state.clear();
     this.recorded.length = 0;
-    this.faults = [];
-    this.latencies = [];
+    this.faults.clear();
   }
 
   async stop(): Promise<void> {
@@ -236,10 +215,10 @@ export class FakeGraph {
     const known = rawToken ? this.state.lookupToken(rawToken) : undefined;
     Object.assign(call, { tokenType: known?.type, pageId: known?.pageId, userId: known?.userId });
 
-    const latency = this.latencies.find((l) => matches(l, req.method, url.pathname, path));
-    if (latency) await this.delay(latency.ms);
+    const latency = this.faults.latencyFor(req.method, url.pathname, path);
+    if (latency > 0) await this.delay(latency);
 
-    const fault = this.takeFault(req.method, url.pathname, path);
+    const fault = this.faults.take(req.method, url.pathname, path);
     try {
       if (fault?.hangup) {
         reply.hijack();
@@ -289,14 +268,6 @@ export class FakeGraph {
     return token;
   }
 
-  private takeFault(method: string, fullPath: string, path: string): FakeGraphFault | undefined {
-    const fault = this.faults.find((f) => f.times > 0 && matches(f, method, fullPath, path));
-    if (!fault) return undefined;
-    fault.times -= 1;
-    this.faults = this.faults.filter((f) => f.times > 0);
-    return fault;
-  }
-
   /** A delay that stop() cuts short, so a slow answer never holds the process open. */
   private delay(ms: number): Promise<void> {
     return new Promise((resolve) => {
@@ -309,22 +280,6 @@ export class FakeGraph {
       this.pendingDelays.add(release);
     });
   }
-}
-
-function faultError(fault: FakeGraphFault): FakeGraphError {
-  const status = fault.status ?? (fault.error ? 400 : 500);
-  const spec =
-    fault.error ?? (status >= 500 ? { code: 2, message: 'Service temporarily unavailable' } : { code: 1 });
-  const headers: Record<string, string> =
-    fault.retryAfter === undefined ? {} : { 'retry-after': String(fault.retryAfter) };
-  return new FakeGraphError(status, { message: `(#${spec.code}) Programmed failure`, ...spec }, headers);
-}
-
-function matches(rule: FakeGraphMatch, method: string, fullPath: string, path: string): boolean {
-  if (rule.method && rule.method.toUpperCase() !== method) return false;
-  return typeof rule.path === 'string'
-    ? rule.path === path || rule.path === fullPath
-    : rule.path.test(path) || rule.path.test(fullPath);
 }
 
 /** JSON, or a form whose JSON-looking values (recipient={"id":..}) are decoded, as Graph accepts both. */
