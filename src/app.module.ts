@@ -12,6 +12,7 @@ import { LoggingModule } from './logging/logging.module';
 import { PagesModule } from './pages/pages.module';
 import { QueueModule } from './queue/queue.module';
 import { RedisModule } from './redis/redis.module';
+import { WebhookModule } from './webhook/webhook.module';
 import { SendModule } from './send/send.module';
 
 export interface AppModuleOptions {
@@ -39,6 +40,7 @@ export class AppModule {
         GraphModule,
         AlertsModule,
         PagesModule,
+        WebhookModule,
         ConversationsModule,
         SendModule,
         // Feature modules (alerts, pages, webhook, send, inbound, ...) are added here.

@@ -2,11 +2,13 @@ import { alertsConfig, loadAlertsConfig } from './alerts.config';
 import { appConfig, loadAppConfig } from './app.config';
 import { databaseConfig, loadDatabaseConfig } from './database.config';
 import { inboundConfig, loadInboundConfig } from './inbound.config';
+import { inboxConfig, loadInboxConfig } from './inbox.config';
 import { loadMessengerConfig, messengerConfig } from './messenger.config';
 import { loadPagesConfig, pagesConfig } from './pages.config';
 import { loadRedisConfig, redisConfig } from './redis.config';
 import { loadSecurityConfig, securityConfig } from './security.config';
 import { loadSendConfig, sendConfig } from './send.config';
+import { loadWebhookConfig, webhookConfig } from './webhook.config';
 
 /**
  * Every config area, registered once. Each feature adds its `registerAs` and its loader here, so
@@ -22,6 +24,8 @@ export const ALL_CONFIGS = [
   alertsConfig,
   sendConfig,
   inboundConfig,
+  webhookConfig,
+  inboxConfig,
 ];
 
 export const ALL_CONFIG_LOADERS: Array<() => unknown> = [
@@ -34,4 +38,6 @@ export const ALL_CONFIG_LOADERS: Array<() => unknown> = [
   () => loadPagesConfig(),
   () => loadSendConfig(),
   () => loadInboundConfig(),
+  () => loadWebhookConfig(),
+  () => loadInboxConfig(),
 ];
