@@ -1,5 +1,5 @@
 /** Query parameters that carry secrets in Graph API and OAuth URLs. */
-const SECRET_PARAMS = /\b(access_token|appsecret_proof|fb_exchange_token|client_secret|input_token|account_linking_token|authorization_code)=([^&\s"'#]+)/gi;
+const SECRET_PARAMS = /\b(access_token|verify_token|appsecret_proof|fb_exchange_token|client_secret|input_token|account_linking_token|authorization_code)=([^&\s"'#]+)/gi;
 const BEARER = /\b(Bearer)\s+[A-Za-z0-9._~+/=-]+/gi;
 /** Field names that hold secrets; fingerprints and expiry dates of tokens are not secret. */
 const SECRET_KEY = /(token|secret|password|passwd|authorization|proof|api[-_]?key|cookie|encryption[-_]?key|ciphertext|auth[-_]?tag)/i;
