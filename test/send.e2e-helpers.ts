@@ -5,6 +5,9 @@ import type { FakeGraph } from '../src/sandbox/fake-graph/fake-graph.server';
 import { fakeGraphEnv } from './support/fake-graph';
 import { startTestApp, type TestApp } from './support/test-app';
 
+/** Parsed JSON of an API answer (tests read fields freely). */
+type Json = ReturnType<typeof JSON.parse>;
+
 export const ADMIN_KEY = 'send-e2e-admin-key-0123456789-abcdefghij';
 export const auth = { authorization: `Bearer ${ADMIN_KEY}` };
 
@@ -46,8 +49,13 @@ export class SendFixture {
   /** A person of the Page who wrote just now (the 24-hour window is open). */
   async person(pageId: string, lastWroteAt = new Date()): Promise<string> {
     const psid = this.graph.addPsid(pageId);
-    await this.t.app.get(ConversationsService).recordUserEvent(pageId, psid, lastWroteAt, true);
+    await this.wrote(pageId, psid, lastWroteAt);
     return psid;
+  }
+
+  /** Records a message from `psid` to the Page, as the inbound processor would. */
+  async wrote(pageId: string, psid: string, at = new Date()): Promise<void> {
+    await this.t.app.get(ConversationsService).recordUserEvent(pageId, psid, at, true);
   }
 
   send(pageId: string, payload: Record<string, unknown>, headers: Record<string, string> = {}) {
@@ -62,21 +70,17 @@ export class SendFixture {
   async sendText(pageId: string, psid: string, text: string): Promise<string> {
     const res = await this.send(pageId, { recipient: { id: psid }, message: { text } });
     if (res.statusCode !== 202) throw new Error(`send failed: ${res.statusCode} ${res.body}`);
-    return (res.json() as { id: string }).id;
+    return res.json<{ id: string }>().id;
   }
 
-  async message(id: string): Promise<Record<string, any>> {
+  async message(id: string): Promise<Json> {
     const res = await this.t.app.inject({ method: 'GET', url: `/admin/messages/${id}`, headers: auth });
     if (res.statusCode !== 200) throw new Error(`get failed: ${res.statusCode} ${res.body}`);
     return res.json();
   }
 
-  async waitForStatus(
-    ids: string[],
-    status: string,
-    timeoutMs = 20_000,
-  ): Promise<Array<Record<string, any>>> {
-    let last: Array<Record<string, any>> = [];
+  async waitForStatus(ids: string[], status: string, timeoutMs = 20_000): Promise<Array<Json>> {
+    let last: Array<Json> = [];
     await waitFor(
       async () => {
         last = await Promise.all(ids.map((id) => this.message(id)));
@@ -89,6 +93,20 @@ export class SendFixture {
     return last;
   }
 
+  /** Page status changes recorded by the send processor land just after the message's own update. */
+  async waitForPageStatus(pageId: string, status: string): Promise<void> {
+    let last = '';
+    await waitFor(
+      async () => {
+        const res = await this.t.app.inject({ method: 'GET', url: `/admin/pages/${pageId}`, headers: auth });
+        last = res.json<{ status: string }>().status;
+        return last === status;
+      },
+      10_000,
+      () => `Page ${pageId} to be ${status} (is ${last})`,
+    );
+  }
+
   sendCalls(pageId?: string) {
     return this.graph.calls.filter(
       (c) => c.path.endsWith('/me/messages') && (!pageId || c.pageId === pageId),
@@ -98,7 +116,7 @@ export class SendFixture {
   async alerts(
     kind: string,
     pageId: string,
-  ): Promise<Array<{ severity: string; occurrences: number; details: any }>> {
+  ): Promise<Array<{ severity: string; occurrences: number; details: Json }>> {
     return this.db.query(
       `SELECT severity, occurrences, details FROM alerts WHERE kind = $1 AND page_id = $2`,
       [kind, pageId],
