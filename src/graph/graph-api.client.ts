@@ -6,6 +6,14 @@ import type { IncomingHttpHeaders } from 'undici/types/header';
 import { messengerConfig, type MessengerConfig } from '../config/messenger.config';
 import { REDACTED, redactText } from '../logging/redact';
 import { GraphApiError } from './graph-api.error';
+import {
+  type AccountsPage,
+  type DebugTokenData,
+  type FacebookErrorBody,
+  parseJson,
+  parseRetryAfter,
+  toInt,
+} from './graph-api.response';
 import type {
   PageAccount,
   SendApiRequest,
@@ -35,10 +43,6 @@ interface Call {
   body?: unknown;
   /** Other secret values in this call (input tokens, linking tokens) that must never surface. */
   secrets?: string[];
-}
-
-interface FacebookErrorBody {
-  error?: { message?: string; type?: string; code?: number; error_subcode?: number; fbtrace_id?: string };
 }
 
 /** Pages per /me/accounts walk; a loop guard, far above any real user's Page count. */
@@ -373,43 +377,4 @@ export class GraphApiClient implements OnModuleDestroy {
     for (const secret of secrets) if (secret.length >= 6) out = out.split(secret).join(REDACTED);
     return out;
   }
-}
-
-interface DebugTokenData {
-  is_valid?: boolean;
-  type?: string;
-  app_id?: string | number;
-  profile_id?: string | number;
-  user_id?: string | number;
-  scopes?: string[];
-  expires_at?: number;
-  error?: { message?: string; code?: number };
-}
-
-interface AccountsPage {
-  data?: Array<{ id: string; name?: string; access_token: string; tasks?: string[] }>;
-  paging?: { next?: string };
-}
-
-function parseJson(text: string): unknown {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function toInt(value: unknown): number | undefined {
-  const n = typeof value === 'string' ? Number(value) : value;
-  return typeof n === 'number' && Number.isInteger(n) ? n : undefined;
-}
-
-/** Retry-After is either seconds or an HTTP date. */
-function parseRetryAfter(header: string | string[] | undefined): number | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim());
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
 }
