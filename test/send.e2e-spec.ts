@@ -224,6 +224,17 @@ describe('Send API (e2e)', () => {
       expect(res.json().code).toBe('page_not_found');
     });
 
+    it('409 for a removed Page', async () => {
+      const removed = await f.registerPage();
+      const removedPsid = await f.person(removed.id);
+      const del = await t.app.inject({ method: 'DELETE', url: `/admin/pages/${removed.id}`, headers: auth });
+      expect(del.statusCode).toBe(200);
+      const res = await f.send(removed.id, { recipient: { id: removedPsid }, message: { text: 'x' } });
+      expect(res.statusCode).toBe(409);
+      expect(res.json().code).toBe('page_removed');
+      expect(await f.outboxCount(removed.id)).toBe(0);
+    });
+
     it('404 for an unknown message, whatever its id looks like', async () => {
       for (const id of ['00000000-0000-4000-8000-000000000000', 'not-a-uuid']) {
         const res = await t.app.inject({ method: 'GET', url: `/admin/messages/${id}`, headers: auth });
