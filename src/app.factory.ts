@@ -10,11 +10,12 @@ import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
 import { createValidationPipe } from './common/http/validation.pipe';
 import { loadAppConfig } from './config/app.config';
 import { servesApi } from './config/app-role';
+import { REQUEST_ID_HEADER, requestIdFor } from './logging/logger-options';
 
 /** Builds the configured (not yet listening) application: used by main.ts and by the e2e tests. */
 export async function createApp(options: AppModuleOptions = {}): Promise<NestFastifyApplication> {
   const config = loadAppConfig();
-  const adapter = new FastifyAdapter({ bodyLimit: config.webhookBodyLimit });
+  const adapter = new FastifyAdapter({ bodyLimit: config.webhookBodyLimit, genReqId: requestIdFor });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(options), adapter, {
     rawBody: true,
     bufferLogs: true,
@@ -28,6 +29,10 @@ export async function createApp(options: AppModuleOptions = {}): Promise<NestFas
   app.enableShutdownHooks();
 
   const fastify = app.getHttpAdapter().getInstance();
+  // Echoed so a caller can quote the id that every log line of its request carries.
+  fastify.addHook('onRequest', async (request, reply) => {
+    void reply.header(REQUEST_ID_HEADER, request.id);
+  });
   await app.register(helmet, { contentSecurityPolicy: false });
   if (!servesApi(config.role)) {
     // A worker answers health probes only.

@@ -1,11 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
-import type { DestinationStream, LoggerOptions } from 'pino';
+import type { DestinationStream, Level, LoggerOptions } from 'pino';
 import type { AppConfig } from '../config/app.config';
 import { redactSecrets, redactText } from './redact';
 
+export const REQUEST_ID_HEADER = 'x-request-id';
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const HEALTH_PATH = /^\/health(\/|\?|$)/;
+
+/**
+ * The request id: the caller's `X-Request-Id` when it is a sane token (so a load balancer's id follows
+ * the request), otherwise a new UUID. Fastify's `genReqId`: the request logger takes the same id.
+ */
+export function requestIdFor(req: IncomingMessage): string {
+  const given = req.headers[REQUEST_ID_HEADER];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/** The path as the client sent it (middleware sees `url` relative to its mount point). */
+const requestPath = (req: IncomingMessage): string =>
+  (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '';
+
+interface SerializedRes {
+  statusCode: number | null;
+  raw?: ServerResponse;
+}
 
 export function buildLoggerOptions(app: AppConfig, stream?: DestinationStream): Params {
   const options: LoggerOptions = {
@@ -27,7 +47,9 @@ export function buildLoggerOptions(app: AppConfig, stream?: DestinationStream): 
         method: req.method,
         url: req.url && redactText(req.url),
       }),
-      res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+      // pino reports null until it sees `headersSent`, which Fastify's injected (and some aborted)
+      // responses never set; the raw response knows the status in every case.
+      res: (res: SerializedRes) => ({ statusCode: res.statusCode ?? res.raw?.statusCode ?? null }),
     },
     transport:
       !stream && app.nodeEnv === 'development'
@@ -38,14 +60,11 @@ export function buildLoggerOptions(app: AppConfig, stream?: DestinationStream): 
     pinoHttp: [
       {
         ...options,
-        genReqId: (req: IncomingMessage, res: ServerResponse) => {
-          const given = req.headers['x-request-id'];
-          const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-          res.setHeader('x-request-id', id);
-          return id;
-        },
+        // Fastify assigns the id (requestIdFor) before any middleware runs, and pino-http keeps it.
+        customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error): Level =>
+          error || res.statusCode >= 500 ? 'error' : 'info',
         // Health probes every few seconds would drown everything else.
-        autoLogging: { ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health') },
+        autoLogging: { ignore: (req: IncomingMessage) => HEALTH_PATH.test(requestPath(req)) },
       },
       stream as DestinationStream,
     ].filter(Boolean) as Params['pinoHttp'],
