@@ -2,12 +2,14 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import type { DestinationStream } from 'pino';
 import { AlertsModule } from './alerts/alerts.module';
+import { BotModule } from './bot/bot.module';
 import { AuthModule } from './common/auth/auth.module';
 import { ConversationsModule } from './conversations/conversations.module';
 import { ALL_CONFIGS } from './config/all-configs';
 import { DatabaseModule } from './database/database.module';
 import { GraphModule } from './graph/graph.module';
 import { HealthModule } from './health/health.module';
+import { InboundModule } from './inbound/inbound.module';
 import { LoggingModule } from './logging/logging.module';
 import { PagesModule } from './pages/pages.module';
 import { QueueModule } from './queue/queue.module';
@@ -18,6 +20,8 @@ import { SendModule } from './send/send.module';
 export interface AppModuleOptions {
   /** Where log lines go (tests capture them); stdout when absent. */
   logStream?: DestinationStream;
+  /** Extra modules (tests register their own bots this way). */
+  imports?: NonNullable<DynamicModule['imports']>;
 }
 
 @Module({})
@@ -43,6 +47,9 @@ export class AppModule {
         WebhookModule,
         ConversationsModule,
         SendModule,
+        InboundModule,
+        BotModule.register(),
+        ...(options.imports ?? []),
         // Feature modules (alerts, pages, webhook, send, inbound, ...) are added here.
       ],
     };

@@ -26,6 +26,11 @@ class InboundEnv {
   INBOUND_RETRY_MAX_MS?: number;
 
   @IsOptional()
+  @IsInt({ message: 'must be a number of seconds' })
+  @Min(1)
+  INBOUND_REVIVE_SECONDS?: number;
+
+  @IsOptional()
   @Matches(/^[a-z0-9][a-z0-9_-]{0,63}$/i, { message: 'must be a bot name (letters, digits, _ or -)' })
   INBOUND_DEFAULT_BOT?: string;
 
@@ -47,6 +52,8 @@ export function loadInboundConfig(env: Env = process.env) {
     /** Backoff after a throwing handler: base * 2^(attempt-1), capped. */
     retryBaseMs: v.INBOUND_RETRY_BASE_MS ?? 1_000,
     retryMaxMs: v.INBOUND_RETRY_MAX_MS ?? 5 * 60_000,
+    /** How often conversations left `processing` by a crashed worker are woken again. */
+    reviveEveryMs: (v.INBOUND_REVIVE_SECONDS ?? 30) * 1_000,
     /** The bot of a Page that names none. */
     defaultBot: v.INBOUND_DEFAULT_BOT ?? 'example',
     // Production deployments with their own bots switch the example off.

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory';
+import type { AppModuleOptions } from '../../src/app.module';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -22,7 +23,10 @@ export class LogCapture extends Writable {
  * Boots the real application (Fastify, real Postgres and Redis from the run's global setup) with
  * extra environment variables for this app only. Call `close()` in afterAll.
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: Pick<AppModuleOptions, 'imports'> = {},
+): Promise<TestApp> {
   const saved: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(env)) {
     saved[key] = process.env[key];
@@ -30,7 +34,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   }
   const capture = new LogCapture();
   try {
-    const app = await createApp({ logStream: capture });
+    const app = await createApp({ ...options, logStream: capture });
     await app.init();
     // bufferLogs holds `new Logger(...)` lines until listen(), which tests never call: flush now so
     // every module's log lines reach the capture.

@@ -1,0 +1,92 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { messengerConfig, type MessengerConfig } from '../config/messenger.config';
+import { ConversationsService } from '../conversations/conversations.service';
+import { PagesService } from '../pages/pages.service';
+import { BotCatalog } from './bot-catalog';
+import { HandlerContextFactory } from './handler-context.factory';
+import { HandlerRouter } from './handler-router';
+import type { ClaimedEvent } from './inbox-claims.repository';
+import { opensMessagingWindow, type MessengerEvent } from './messenger-event';
+import { parseMessengerEvent } from './messenger-event.parser';
+
+/** The bot's handler threw: the event is retried with backoff, unlike a database failure around it. */
+export class HandlerFailure extends Error {
+  constructor(
+    readonly handler: string,
+    override readonly cause: unknown,
+  ) {
+    const inner = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    super(`${handler} threw ${inner}`);
+    this.name = 'HandlerFailure';
+  }
+}
+
+export type DispatchResult =
+  | { outcome: 'handled'; handler: string }
+  | { outcome: 'unmatched' }
+  | { outcome: 'ignored'; reason: string };
+
+/**
+ * Runs one inbox row through its Page's bot: routing checks, conversation bookkeeping, the most
+ * specific handler. A throwing handler propagates; the caller owns retries and row states.
+ */
+@Injectable()
+export class EventDispatcher {
+  private readonly logger = new Logger(EventDispatcher.name);
+
+  constructor(
+    private readonly pages: PagesService,
+    private readonly conversations: ConversationsService,
+    private readonly catalog: BotCatalog,
+    private readonly router: HandlerRouter,
+    private readonly contexts: HandlerContextFactory,
+    @Inject(messengerConfig.KEY) private readonly messenger: MessengerConfig,
+  ) {}
+
+  async dispatch(row: ClaimedEvent): Promise<DispatchResult> {
+    const page = await this.pages.getRouting(row.pageId);
+    if (!page) return { outcome: 'ignored', reason: 'unknown_page' };
+    // Paused, token_invalid and unsubscribed Pages are still handled: Send holds their messages.
+    if (page.status === 'removed') return { outcome: 'ignored', reason: 'page_removed' };
+
+    const event = parseMessengerEvent(row.payload, { standby: row.source === 'standby' });
+    if (event.type === 'unknown') return { outcome: 'ignored', reason: `unsupported_event:${event.kind ?? 'none'}` };
+
+    // Before the handler: its reply is checked against the 24-hour window this event may open.
+    await this.recordConversation(row, event);
+
+    const bot = this.catalog.botFor(page.bot);
+    const handler = this.router.route(bot, event);
+    if (!handler) {
+      this.logger.debug({ eventId: row.id, pageId: row.pageId, bot, type: describe(event) }, 'No handler matched');
+      return { outcome: 'unmatched' };
+    }
+    const ctx = await this.contexts.create({
+      eventId: row.id,
+      attempt: row.attempts,
+      replayCount: row.replayCount,
+      page: { id: page.pageId, bot, status: page.status },
+      event,
+      raw: row.payload,
+      ownEcho: event.type === 'echo' && event.appId === this.messenger.appId,
+    });
+    try {
+      await handler.invoke(event, ctx);
+    } catch (error) {
+      throw new HandlerFailure(handler.name, error);
+    }
+    return { outcome: 'handled', handler: handler.name };
+  }
+
+  private async recordConversation(row: ClaimedEvent, event: MessengerEvent): Promise<void> {
+    const at = row.fbTimestamp;
+    await this.pages.touchLastEvent(row.pageId, at);
+    if (row.psid === null) return;
+    const inner = event.type === 'standby' ? event.event : event;
+    await this.conversations.recordUserEvent(row.pageId, row.psid, at, opensMessagingWindow(inner));
+  }
+}
+
+function describe(event: MessengerEvent): string {
+  return event.type === 'standby' ? `standby:${event.event.type}` : event.type;
+}

@@ -1,0 +1,41 @@
+import { InjectQueue } from '@nestjs/bull';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { Job, Queue } from 'bull';
+import { inboundConfig, type InboundConfig } from '../config/inbound.config';
+import { JobName, QueueName, type JobOf } from '../queue/queue.constants';
+import { ConversationDrainer } from './conversation-drainer';
+
+type HandleEventJob = Job<JobOf<JobName.HandleEvent>>;
+
+/**
+ * Consumes HandleEvent wake-ups (worker role only). Registered by hand rather than with @Process so
+ * the concurrency comes from validated configuration at boot, not from the environment at import.
+ */
+@Injectable()
+export class InboundProcessor implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(InboundProcessor.name);
+
+  constructor(
+    @InjectQueue(QueueName.Inbound) private readonly queue: Queue<JobOf<JobName.HandleEvent>>,
+    private readonly drainer: ConversationDrainer,
+    @Inject(inboundConfig.KEY) private readonly config: InboundConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    void this.queue
+      .process(JobName.HandleEvent, this.config.concurrency, (job: HandleEventJob) => this.handle(job))
+      .catch((error: Error) => this.logger.error({ err: { message: error.message } }, 'Inbound processor stopped'));
+    this.logger.log(`Inbound processor started (concurrency ${this.config.concurrency})`);
+  }
+
+  /** Stop taking jobs and let running handlers finish before the lock pool and the database close. */
+  async onModuleDestroy(): Promise<void> {
+    await this.queue.close();
+  }
+
+  private async handle(job: HandleEventJob): Promise<void> {
+    // Failures here are the database's or Redis's, not a handler's (those are retried per row); the
+    // row went back to pending and has a retry job, and the inbox reconciler is the safety net.
+    await this.drainer.drainConversationOf(job.data.eventId);
+  }
+}
