@@ -106,14 +106,15 @@ describe('Inbox (e2e)', () => {
       });
     });
 
-    it.each(['/admin/events/999999999999', '/admin/events/not-a-number'])(
-      'answers 404 for %s',
-      async (url) => {
-        const res = await admin(url);
-        expect(res.statusCode).toBe(404);
-        expect(res.json()).toMatchObject({ code: 'inbound_event_not_found' });
-      },
-    );
+    it.each([
+      '/admin/events/999999999999',
+      '/admin/events/99999999999999999999',
+      '/admin/events/not-a-number',
+    ])('answers 404 for %s', async (url) => {
+      const res = await admin(url);
+      expect(res.statusCode).toBe(404);
+      expect(res.json()).toMatchObject({ code: 'inbound_event_not_found' });
+    });
 
     it.each([
       ['status=bogus', 'status'],
@@ -121,6 +122,7 @@ describe('Inbox (e2e)', () => {
       ['limit=0', 'limit'],
       ['limit=201', 'limit'],
       ['cursor=abc', 'cursor'],
+      ['cursor=99999999999999999999', 'cursor'],
       ['pageId=abc', 'pageId'],
       ['psid=1;drop', 'psid'],
       ['unknown=1', 'unknown'],

@@ -26,7 +26,7 @@ export class ListInboundEventsQuery {
 
   @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page' })
   @IsOptional()
-  @Matches(/^\d{1,19}$/, { message: 'cursor must be a nextCursor returned by this endpoint' })
+  @Matches(/^\d{1,18}$/, { message: 'cursor must be a nextCursor returned by this endpoint' })
   cursor?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })

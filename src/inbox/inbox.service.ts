@@ -63,7 +63,8 @@ export class InboxService {
   }
 
   async findById(id: string): Promise<InboundEventDetail> {
-    const event = /^\d{1,19}$/.test(id) ? await this.events.findOneBy({ id }) : null;
+    // Ids beyond 18 digits cannot exist (and would overflow bigint in the query).
+    const event = /^\d{1,18}$/.test(id) ? await this.events.findOneBy({ id }) : null;
     if (!event) throw new InboundEventNotFoundError(id);
     return toDetail(event);
   }
