@@ -1,6 +1,9 @@
 import { ConversationsService } from '../src/conversations/conversations.service';
 import { startTestApp, type TestApp } from './support/test-app';
 
+// Scenarios wait for retries, sweeps and short caches; generous on a loaded machine.
+jest.setTimeout(60_000);
+
 describe(`${ConversationsService.name} (e2e, real Postgres)`, () => {
   let t: TestApp;
   let conversations: ConversationsService;

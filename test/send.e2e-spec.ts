@@ -6,6 +6,9 @@ import type { TestApp } from './support/test-app';
 
 const DAY_MS = 24 * 3_600_000;
 
+// Scenarios wait for retries, sweeps and short caches; generous on a loaded machine.
+jest.setTimeout(60_000);
+
 describe('Send API (e2e)', () => {
   let graph: FakeGraph;
   let t: TestApp;

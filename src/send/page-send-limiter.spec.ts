@@ -31,6 +31,13 @@ describe(PageSendLimiter.name, () => {
     expect(wait).toBeLessThanOrEqual(1_000);
   });
 
+  it('holds a tenth of a second of budget, not a whole second', async () => {
+    // A fresh bucket starts full; one take leaves capacity - 1 (no time has passed for it yet).
+    await limiter(1_000).take('150');
+    const tokens = await redis.client.hget(redis.key('send-rate', '150'), 'tokens');
+    expect(Number(tokens)).toBe(99);
+  });
+
   it("keeps each Page's budget separate", async () => {
     const one = limiter(1);
     await expect(one.take('200')).resolves.toBe(0);

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { sendConfig, type SendConfig } from '../config/send.config';
 import { ConversationsService } from '../conversations/conversations.service';
-import { PageRemovedError } from '../pages/pages.errors';
+import { PageNotFoundError, PageRemovedError } from '../pages/pages.errors';
 import { PagesService } from '../pages/pages.service';
 import type { OutboundStatus } from './outbound-message.entity';
 import { OutboxRepository } from './outbox.repository';
@@ -44,7 +44,10 @@ export class SendService {
 
   async send(input: SendInput): Promise<SendResult> {
     const options = normalizeSendInput(input, this.config.allowedTags);
-    const page = await this.pages.findById(input.pageId);
+    // Routing is cached for seconds: a status that changed meanwhile is caught by the send processor,
+    // which reads the Page fresh before every call.
+    const page = await this.pages.getRouting(input.pageId);
+    if (!page) throw new PageNotFoundError(input.pageId);
     if (page.status === 'removed') throw new PageRemovedError(input.pageId);
     const resolved = await this.recipients.resolve(input.pageId, input.recipient);
 
