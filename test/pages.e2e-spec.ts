@@ -77,6 +77,9 @@ describe('Pages (e2e)', () => {
         subscribedFields: DEFAULT_SUBSCRIBED_FIELDS,
       });
       expect(res.body.scopes).toContain('pages_messaging');
+      expect(res.body).toEqual(
+        expect.objectContaining({ createdAt: expect.any(String), updatedAt: expect.any(String) }),
+      );
       expect(graph.subscribedFields(page.id)).toEqual(DEFAULT_SUBSCRIBED_FIELDS);
 
       const stored = await row(page.id);

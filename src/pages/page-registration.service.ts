@@ -58,8 +58,8 @@ export class PageRegistrationService {
     const verified = await this.verifier.verify(input.accessToken, input.pageId);
     if (subscribe) await graphCall(() => this.graph.subscribeApp(verified.pageId, input.accessToken, fields));
 
-    const existing = await this.repository.findByPageId(verified.pageId);
     // Without subscribing now, a Page that had a subscription keeps it; a new one waits for the health job.
+    const existing = subscribe ? null : await this.repository.findByPageId(verified.pageId);
     const subscribed =
       subscribe ||
       (existing !== null && existing.status !== 'removed' && existing.subscribedFields.length > 0);
@@ -73,12 +73,15 @@ export class PageRegistrationService {
       subscribedAt: subscribe ? new Date() : null,
     });
     this.pages.committed(change);
-    await this.pages.resolveAlerts(verified.pageId, [
-      AlertKind.PageTokenInvalid,
-      AlertKind.PagePermissionMissing,
-      AlertKind.PagePaused,
-      ...(subscribe ? [AlertKind.PageUnsubscribed] : []),
-    ]);
+    // A new Page has no alerts yet; a re-registered one may (its old token, a pause, its subscription).
+    if (change.previous !== null) {
+      await this.pages.resolveAlerts(verified.pageId, [
+        AlertKind.PageTokenInvalid,
+        AlertKind.PagePermissionMissing,
+        AlertKind.PagePaused,
+        ...(subscribe ? [AlertKind.PageUnsubscribed] : []),
+      ]);
+    }
     this.logger.log(
       {
         pageId: verified.pageId,

@@ -26,8 +26,14 @@ export class PageTokenVerifier {
   ) {}
 
   async verify(accessToken: string, expectedPageId?: string): Promise<VerifiedPageToken> {
-    const me = await graphCall(() => this.graph.getMe(accessToken));
-    const info = await graphCall(() => this.graph.debugToken(accessToken));
+    // Both questions at once; Facebook's answer about the token itself (/me) decides which error wins.
+    const [meCall, infoCall] = await Promise.allSettled([
+      graphCall(() => this.graph.getMe(accessToken)),
+      graphCall(() => this.graph.debugToken(accessToken)),
+    ]);
+    if (meCall.status === 'rejected') throw meCall.reason;
+    if (infoCall.status === 'rejected') throw infoCall.reason;
+    const [me, info] = [meCall.value, infoCall.value];
     if (expectedPageId !== undefined && expectedPageId !== me.id) {
       throw new PageTokenUnsuitableError(
         'page_id_mismatch',

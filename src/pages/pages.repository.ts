@@ -66,29 +66,37 @@ export class PagesRepository {
 
   /** Inserts a new Page, or replaces an existing Page's token and status (re-registration). */
   async saveRegistration(reg: Registration): Promise<PageChange> {
+    const fields: Partial<Page> = {
+      name: reg.name,
+      status: reg.status,
+      statusReason: reg.statusReason,
+      ...tokenColumns(reg.token),
+      ...(reg.subscribedFields ? { subscribedFields: reg.subscribedFields } : {}),
+      ...(reg.subscribedAt ? { lastSubscriptionCheckAt: reg.subscribedAt } : {}),
+    };
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.dataSource.transaction(async (em) => {
           const existing = await this.lock(em, reg.pageId);
-          const page =
-            existing ?? em.create(Page, { pageId: reg.pageId, bot: null, scopes: [], subscribedFields: [] });
-          const previous = existing?.status ?? null;
-          page.name = reg.name;
-          page.status = reg.status;
-          page.statusReason = reg.statusReason;
-          this.assignToken(page, reg.token);
-          if (reg.subscribedFields) page.subscribedFields = reg.subscribedFields;
-          if (reg.subscribedAt) page.lastSubscriptionCheckAt = reg.subscribedAt;
-          return { page: await em.save(page), previous };
+          if (existing) {
+            const previous = existing.status;
+            return { page: await this.write(em, existing, fields), previous };
+          }
+          const page = em.create(Page, {
+            pageId: reg.pageId,
+            bot: null,
+            scopes: [],
+            subscribedFields: [],
+            ...fields,
+          });
+          await em.insert(Page, page);
+          return { page, previous: null };
         });
       } catch (error) {
         // Two registrations of a new Page raced; the second one becomes a re-registration.
-        if (
-          attempt === 0 &&
-          error instanceof QueryFailedError &&
-          (error as { code?: string }).code === UNIQUE_VIOLATION
-        )
-          continue;
+        const unique =
+          error instanceof QueryFailedError && (error as { code?: string }).code === UNIQUE_VIOLATION;
+        if (attempt === 0 && unique) continue;
         throw error;
       }
     }
@@ -109,9 +117,7 @@ export class PagesRepository {
       if (!page) return null;
       const previous = page.status;
       if (from && !from.includes(previous)) return { page, previous };
-      page.status = to;
-      page.statusReason = reason;
-      return { page: await em.save(page), previous };
+      return { page: await this.write(em, page, { status: to, statusReason: reason }), previous };
     });
   }
 
@@ -120,14 +126,15 @@ export class PagesRepository {
       const page = await this.lock(em, pageId);
       if (!page) return null;
       const previous = page.status;
-      if (patch.name !== undefined) page.name = patch.name;
-      if (patch.bot !== undefined) page.bot = patch.bot;
-      if (patch.status !== undefined) {
-        page.status = patch.status;
-        page.statusReason = patch.statusReason ?? null;
-      }
-      if (patch.token) this.assignToken(page, patch.token);
-      return { page: await em.save(page), previous };
+      const fields: Partial<Page> = {
+        ...(patch.name !== undefined ? { name: patch.name } : {}),
+        ...(patch.bot !== undefined ? { bot: patch.bot } : {}),
+        ...(patch.status !== undefined
+          ? { status: patch.status, statusReason: patch.statusReason ?? null }
+          : {}),
+        ...(patch.token ? tokenColumns(patch.token) : {}),
+      };
+      return { page: await this.write(em, page, fields), previous };
     });
   }
 
@@ -136,14 +143,10 @@ export class PagesRepository {
     return this.dataSource.transaction(async (em) => {
       const page = await this.lock(em, pageId);
       if (!page) return null;
+      const erased = { tokenCiphertext: null, tokenIv: null, tokenAuthTag: null, tokenKeyId: null };
+      const fields: Partial<Page> = { status: 'removed', statusReason: reason, ...erased };
       const previous = page.status;
-      page.status = 'removed';
-      page.statusReason = reason;
-      page.tokenCiphertext = null;
-      page.tokenIv = null;
-      page.tokenAuthTag = null;
-      page.tokenKeyId = null;
-      return { page: await em.save(page), previous };
+      return { page: await this.write(em, page, fields), previous };
     });
   }
 
@@ -236,15 +239,24 @@ export class PagesRepository {
     return em.findOne(Page, { where: { pageId }, lock: { mode: 'pessimistic_write' } });
   }
 
-  private assignToken(page: Page, token: TokenRecord): void {
-    page.tokenCiphertext = token.sealed.ciphertext;
-    page.tokenIv = token.sealed.iv;
-    page.tokenAuthTag = token.sealed.authTag;
-    page.tokenKeyId = token.sealed.keyId;
-    page.tokenFingerprint = token.fingerprint;
-    page.tokenExpiresAt = token.expiresAt;
-    page.scopes = token.scopes;
+  /** Updates the locked row and answers with the Page as it now is. */
+  private async write(em: EntityManager, page: Page, fields: Partial<Page>): Promise<Page> {
+    const changed = { ...fields, updatedAt: new Date() };
+    await em.update(Page, { pageId: page.pageId }, changed);
+    return Object.assign(page, changed);
   }
+}
+
+function tokenColumns(token: TokenRecord): Partial<Page> {
+  return {
+    tokenCiphertext: token.sealed.ciphertext,
+    tokenIv: token.sealed.iv,
+    tokenAuthTag: token.sealed.authTag,
+    tokenKeyId: token.sealed.keyId,
+    tokenFingerprint: token.fingerprint,
+    tokenExpiresAt: token.expiresAt,
+    scopes: token.scopes,
+  };
 }
 
 /** The stored ciphertext of a Page, or null when it has none (removed). */
