@@ -372,7 +372,18 @@ describe('Send API (e2e)', () => {
     });
   });
 
+  it('documents the endpoints in the OpenAPI document', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/docs-json' });
+    const paths = res.json<{ paths: Record<string, Record<string, unknown>> }>().paths;
+    expect(Object.keys(paths['/admin/pages/{pageId}/messages'])).toEqual(['post']);
+    expect(paths['/admin/messages']).toHaveProperty('get');
+    expect(paths['/admin/messages/{id}']).toHaveProperty('get');
+    expect(paths['/admin/messages/{id}/retry']).toHaveProperty('post');
+    expect(paths['/admin/messages/{id}/cancel']).toHaveProperty('post');
+  });
+
   it('never stores or logs the Page token', async () => {
+    await f.waitForStatus([await f.sendText(page.id, await f.person(page.id), 'no secrets')], 'sent');
     const rows = await f.db.query(`SELECT row_to_json(m)::text AS j FROM outbound_messages m`);
     expect(rows.length).toBeGreaterThan(0);
     for (const { j } of rows) expect(j).not.toContain(page.token);

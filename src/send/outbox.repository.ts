@@ -183,11 +183,11 @@ export class OutboxRepository {
   }
 
   /** Hold a queued message whose Page is paused or token_invalid (found before any Graph call). */
-  async holdQueued(id: string): Promise<OutboundMessage | null> {
+  async holdQueued(id: string, error?: OutboundError): Promise<OutboundMessage | null> {
     const rows = await this.query(
-      `UPDATE outbound_messages m SET status = 'held', updated_at = now()
+      `UPDATE outbound_messages m SET status = 'held', last_error = COALESCE($2::jsonb, m.last_error), updated_at = now()
        WHERE m.id = $1 AND m.status = 'queued' RETURNING m.*`,
-      [id],
+      [id, error ? JSON.stringify(error) : null],
     );
     return rows[0] ?? null;
   }

@@ -97,7 +97,11 @@ export class SendAttemptService {
           { pageId: message.pageId, messageId: message.id },
           'Page token cannot be opened; message held',
         );
-        await this.outbox.holdQueued(message.id);
+        await this.outbox.holdQueued(message.id, {
+          kind: 'page',
+          message: "The Page's token cannot be decrypted with the configured TOKEN_ENCRYPTION_KEYS",
+          hint: 'Restore the key the token was encrypted with, or register a new token (PATCH /admin/pages/:pageId).',
+        });
         return null;
       }
       throw error;
