@@ -114,7 +114,7 @@ export class ConversationDrainer {
       pageId: row.pageId,
       type: row.eventType,
       attempt,
-      err: { type: cause?.name, message: redactText(cause?.message ?? message), stack: cause?.stack },
+      error: { type: cause?.name, message: redactText(cause?.message ?? message), stack: cause?.stack },
     };
     if (attempt >= this.config.maxAttempts) {
       await this.claims.markFailed(row.id, attempt, message);
