@@ -1,5 +1,4 @@
 import { FakeGraph } from '../src/sandbox/fake-graph/fake-graph.server';
-import { OutboxRecoveryService } from '../src/send/outbox-recovery.service';
 import { HINTS } from '../src/send/send-error-hints';
 import { auth, SendFixture, startSendApp, waitFor } from './send.e2e-helpers';
 import type { TestApp } from './support/test-app';
@@ -235,68 +234,5 @@ describe('Send under Graph API failures (e2e)', () => {
     const texts = graph.sentMessages(page.id).map((m) => m.message?.text);
     expect(texts).toEqual(Array.from({ length: 20 }, (_, i) => `#${i + 1}`));
     expect(f.sendCalls(page.id).filter((c) => c.status !== 200).length).toBeGreaterThan(0);
-  });
-
-  describe('recovery sweep', () => {
-    it("re-sends a message whose worker died mid-send ('sending' for too long)", async () => {
-      const page = await f.registerPage();
-      const psid = await f.person(page.id);
-      // Pause the Page so the message stays put, then make it look like a crashed worker's claim.
-      await t.app.inject({
-        method: 'PATCH',
-        url: `/admin/pages/${page.id}`,
-        headers: auth,
-        payload: { status: 'paused' },
-      });
-      const id = (await f.send(page.id, { recipient: { id: psid }, message: { text: 'orphan' } })).json().id;
-      await f.db.query(
-        `UPDATE outbound_messages SET status = 'sending', attempts = 1, sending_started_at = now() - interval '1 hour' WHERE id = $1`,
-        [id],
-      );
-      await f.db.query(`UPDATE pages SET status = 'active' WHERE page_id = $1`, [page.id]);
-
-      const report = await t.app.get(OutboxRecoveryService).sweep();
-      expect(report.recoveredSending).toBeGreaterThanOrEqual(1);
-      const [sent] = await f.waitForStatus([id], 'sent');
-      expect(sent.attempts).toBe(2);
-      expect(graph.sentMessages(page.id)).toHaveLength(1);
-    });
-
-    it('re-queues a due message whose job was lost', async () => {
-      const page = await f.registerPage();
-      const psid = await f.person(page.id);
-      // A row committed while Redis was down: no job was ever added.
-      const [{ id }] = await f.db.query(
-        `INSERT INTO outbound_messages (page_id, recipient, recipient_key, payload, messaging_type, status, next_attempt_at)
-         VALUES ($1, $2, $3, $4, 'RESPONSE', 'queued', now() - interval '10 minutes') RETURNING id`,
-        [
-          page.id,
-          JSON.stringify({ id: psid }),
-          `psid:${psid}`,
-          JSON.stringify({ message: { text: 'lost job' } }),
-        ],
-      );
-      const report = await t.app.get(OutboxRecoveryService).sweep();
-      expect(report.requeued).toBeGreaterThanOrEqual(1);
-      await f.waitForStatus([id], 'sent');
-      expect(graph.sentMessages(page.id).map((m) => m.message?.text)).toEqual(['lost job']);
-    });
-
-    it('releases held messages of a Page that became active in another process', async () => {
-      const page = await f.registerPage();
-      const psid = await f.person(page.id);
-      await t.app.inject({
-        method: 'PATCH',
-        url: `/admin/pages/${page.id}`,
-        headers: auth,
-        payload: { status: 'paused' },
-      });
-      const id = (await f.send(page.id, { recipient: { id: psid }, message: { text: 'elsewhere' } })).json()
-        .id;
-      // Another process reactivated it: this one got no PageStatusEvents.
-      await f.db.query(`UPDATE pages SET status = 'active' WHERE page_id = $1`, [page.id]);
-      await waitFor(async () => (await t.app.get(OutboxRecoveryService).sweep()).releasedPages > 0, 10_000);
-      await f.waitForStatus([id], 'sent');
-    });
   });
 });
