@@ -26,7 +26,6 @@ export async function createApp(options: AppModuleOptions = {}): Promise<NestFas
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new AllExceptionsFilter());
   app.useGlobalPipes(createValidationPipe());
-  app.enableShutdownHooks();
 
   const fastify = app.getHttpAdapter().getInstance();
   // Echoed so a caller can quote the id that every log line of its request carries.

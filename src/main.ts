@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from './app.factory';
 import { loadAppConfig } from './config/app.config';
 import { ALL_CONFIG_LOADERS } from './config/all-configs';
@@ -21,14 +23,43 @@ function checkConfiguration(): void {
   }
 }
 
+/**
+ * SIGTERM/SIGINT: stop accepting connections and let in-flight requests finish while every pool is
+ * still open, then run Nest's shutdown (queues wait for their active jobs, then pools and Redis
+ * connections close) and exit 0. A shutdown stuck longer than SHUTDOWN_TIMEOUT_MS exits 1.
+ */
+function stopGracefullyOn(signals: NodeJS.Signals[], app: NestFastifyApplication, timeoutMs: number): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    const logger = new Logger('Shutdown');
+    logger.log(`${signal} received: finishing in-flight requests and jobs`);
+    setTimeout(() => {
+      logger.error(`Still stopping after ${timeoutMs} ms: exiting anyway`);
+      process.exit(1);
+    }, timeoutMs).unref();
+    // The HTTP server first: Nest's own close() runs module destroy hooks before it stops the server.
+    const shutdown = async () => {
+      await app.getHttpAdapter().getInstance().close();
+      await app.close();
+    };
+    shutdown().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error(`Shutdown failed: ${(error as Error)?.message}`, (error as Error)?.stack);
+        process.exit(1);
+      },
+    );
+  };
+  for (const signal of signals) process.on(signal, stop);
+}
+
 async function bootstrap(): Promise<void> {
   checkConfiguration();
   const config = loadAppConfig();
   const app = await createApp();
-  // A stuck shutdown (a job that never ends) must not keep the old process around for ever.
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => setTimeout(() => process.exit(1), config.shutdownTimeoutMs).unref());
-  }
+  stopGracefullyOn(['SIGTERM', 'SIGINT'], app, config.shutdownTimeoutMs);
   await app.listen({ port: config.port, host: '0.0.0.0' });
 }
 
