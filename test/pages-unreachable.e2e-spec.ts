@@ -108,4 +108,20 @@ describe('Pages admin API without a reachable Graph API (e2e)', () => {
       expect(res.body.fields).toEqual(expect.arrayContaining(fields));
     }
   });
+
+  it('documents every Pages route in the OpenAPI document', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/docs-json' });
+    expect(res.statusCode).toBe(200);
+    const paths = res.json().paths as Record<string, Record<string, unknown>>;
+    expect(Object.keys(paths['/admin/pages']).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(paths['/admin/pages/{pageId}']).sort()).toEqual(['delete', 'get', 'patch']);
+    expect(Object.keys(paths['/admin/pages/{pageId}/profile']).sort()).toEqual(['get', 'put']);
+    for (const path of [
+      '/admin/pages/import',
+      '/admin/pages/{pageId}/subscription',
+      '/admin/pages/{pageId}/health',
+    ]) {
+      expect(paths[path]).toBeDefined();
+    }
+  });
 });

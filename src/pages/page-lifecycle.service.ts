@@ -4,6 +4,7 @@ import { DomainError } from '../common/errors/domain-error';
 import { pagesConfig, type PagesConfig } from '../config/pages.config';
 import { GraphApiClient } from '../graph/graph-api.client';
 import { GraphApiError } from '../graph/graph-api.error';
+import { BotCatalog } from '../inbound/bot-catalog';
 import { PageTokenVerifier } from './page-token.verifier';
 import { toPageView, type PageView } from './page-view';
 import type { Page, PageStatus } from './page.entity';
@@ -38,9 +39,11 @@ export class PageLifecycleService {
     private readonly pages: PagesService,
     private readonly vault: TokenVault,
     @Inject(pagesConfig.KEY) private readonly config: PagesConfig,
+    private readonly bots: BotCatalog,
   ) {}
 
   async update(pageId: string, input: UpdatePageInput): Promise<PageView> {
+    if (typeof input.bot === 'string') this.bots.assertKnown(input.bot);
     const page = this.assertNotRemoved(await this.pages.load(pageId));
     // A new token is checked like a registration; it must belong to this very Page.
     const token: TokenRecord | undefined = input.accessToken

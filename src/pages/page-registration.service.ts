@@ -3,6 +3,7 @@ import { AlertKind } from '../alerts/alert-kind';
 import { DomainError, InvalidRequestError } from '../common/errors/domain-error';
 import { isKnownWebhookField, pagesConfig, type PagesConfig } from '../config/pages.config';
 import { GraphApiClient } from '../graph/graph-api.client';
+import { BotCatalog } from '../inbound/bot-catalog';
 import { mapWithConcurrency } from './concurrency';
 import { PageTokenVerifier } from './page-token.verifier';
 import { toPageView, type PageView } from './page-view';
@@ -15,6 +16,8 @@ export interface RegisterPageInput {
   pageId?: string;
   subscribe?: boolean;
   subscribedFields?: string[];
+  /** The Page's bot; null or absent = the configured default bot. */
+  bot?: string | null;
 }
 
 export interface RegisteredPage {
@@ -49,10 +52,13 @@ export class PageRegistrationService {
     private readonly repository: PagesRepository,
     private readonly pages: PagesService,
     @Inject(pagesConfig.KEY) private readonly config: PagesConfig,
+    private readonly bots: BotCatalog,
   ) {}
 
   /** Verifies the token with Facebook, subscribes the app, then stores; nothing is stored if a step fails. */
   async register(input: RegisterPageInput): Promise<RegisteredPage> {
+    // Refused before any Graph call: 400 listing the bots this deployment runs.
+    if (typeof input.bot === 'string') this.bots.assertKnown(input.bot);
     const subscribe = input.subscribe ?? true;
     const fields = this.fieldsFor(input.subscribedFields);
     const verified = await this.verifier.verify(input.accessToken, input.pageId);
@@ -71,6 +77,7 @@ export class PageRegistrationService {
       statusReason: subscribed ? null : 'registered without subscribing the app',
       subscribedFields: subscribe ? fields : null,
       subscribedAt: subscribe ? new Date() : null,
+      bot: input.bot,
     });
     this.pages.committed(change);
     // A new Page has no alerts yet; a re-registered one may (its old token, a pause, its subscription).

@@ -24,7 +24,7 @@ export class PagesHealthJob {
     const lock = this.redis.key('pages', 'health-check', 'running');
     const owner = randomUUID();
     // Expires on its own if this process dies mid-run.
-    const acquired = await this.redis.client.set(lock, owner, 'PX', this.config.healthCheckEveryMs * 4, 'NX');
+    const acquired = await this.redis.client.set(lock, owner, 'PX', this.config.healthCheckEveryMs * 2, 'NX');
     if (acquired !== 'OK') {
       this.logger.warn('Pages health check skipped: the previous run has not finished');
       return { skipped: 'already_running' };

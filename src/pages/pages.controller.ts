@@ -5,6 +5,7 @@ import { ImportPagesDto, ImportPagesResponseDto } from './dto/import-pages.dto';
 import { ListPagesQuery } from './dto/list-pages.query';
 import { MessengerProfileDto } from './dto/messenger-profile.dto';
 import { PageIdParam } from './dto/page-id.param';
+import { PageHealthResponse, PageListResponse, RemovedPageResponse } from './dto/page-responses.dto';
 import { RegisterPageDto } from './dto/register-page.dto';
 import { UpdatePageDto } from './dto/update-page.dto';
 import type { PageHealthReport } from './page-health.report';
@@ -54,6 +55,7 @@ export class PagesController {
 
   @Get()
   @ApiOperation({ summary: 'List Pages, optionally by status, in pages of `limit`' })
+  @ApiOkResponse({ type: PageListResponse })
   list(@Query() query: ListPagesQuery): Promise<PageList> {
     return this.pages.list({
       status: query.status,
@@ -77,6 +79,7 @@ export class PagesController {
 
   @Delete(':pageId')
   @ApiOperation({ summary: 'Unsubscribe the app (best effort), erase the token, keep the row as removed' })
+  @ApiOkResponse({ type: RemovedPageResponse })
   remove(@Param() { pageId }: PageIdParam): Promise<RemovedPage> {
     return this.lifecycle.remove(pageId);
   }
@@ -93,6 +96,8 @@ export class PagesController {
   @ApiOperation({
     summary: 'Live check of token validity, expiry, scopes and subscription (stored on the Page)',
   })
+  @ApiOkResponse({ type: PageHealthResponse })
+  @ApiResponse({ status: 409, description: 'The Page was removed, or its token cannot be decrypted' })
   healthReport(@Param() { pageId }: PageIdParam): Promise<PageHealthReport> {
     return this.health.report(pageId);
   }

@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bull';
 import { Module, type Provider } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { workerOnly } from '../config/app-role';
+import { BotCatalogModule } from '../inbound/bot-catalog.module';
 import { QueueName } from '../queue/queue.constants';
 import { PageHealthService } from './page-health.service';
 import { PageLifecycleService } from './page-lifecycle.service';
@@ -21,7 +22,11 @@ import { TokenVault } from './token-vault';
 
 /** The Page registry: tokens (encrypted), status, subscription and health. Others use PagesService. */
 @Module({
-  imports: [TypeOrmModule.forFeature([Page]), BullModule.registerQueue({ name: QueueName.Maintenance })],
+  imports: [
+    TypeOrmModule.forFeature([Page]),
+    BullModule.registerQueue({ name: QueueName.Maintenance }),
+    BotCatalogModule,
+  ],
   controllers: [PagesController],
   providers: [
     TokenVault,

@@ -22,6 +22,8 @@ export interface Registration {
   /** null: leave the stored subscribed fields as they are. */
   subscribedFields: string[] | null;
   subscribedAt: Date | null;
+  /** undefined: a new Page gets the default bot (null), a registered one keeps its bot. */
+  bot?: string | null;
 }
 
 export interface PagePatch {
@@ -73,6 +75,7 @@ export class PagesRepository {
       ...tokenColumns(reg.token),
       ...(reg.subscribedFields ? { subscribedFields: reg.subscribedFields } : {}),
       ...(reg.subscribedAt ? { lastSubscriptionCheckAt: reg.subscribedAt } : {}),
+      ...(reg.bot !== undefined ? { bot: reg.bot } : {}),
     };
     for (let attempt = 0; ; attempt++) {
       try {

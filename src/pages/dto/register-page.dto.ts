@@ -47,4 +47,13 @@ export class RegisterPageDto {
     message: `each value must be one of ${MESSENGER_WEBHOOK_FIELDS.join(', ')}`,
   })
   subscribedFields?: string[];
+
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    description: 'The bot for this Page (400 lists the known bots); null or absent = the default bot',
+  })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'must be 1-64 letters, digits or _.- (or null)' })
+  bot?: string | null;
 }
