@@ -263,12 +263,12 @@ describe('Pages (e2e)', () => {
     it('renames a Page, chooses its bot, pauses and resumes it', async () => {
       const page = graph.addPage();
       await register({ accessToken: page.token });
-      const res = await admin.call('PATCH', `/admin/pages/${page.id}`, { name: 'Renamed', bot: 'support' });
-      expect(res.body).toMatchObject({ name: 'Renamed', bot: 'support', status: 'active' });
+      const res = await admin.call('PATCH', `/admin/pages/${page.id}`, { name: 'Renamed', bot: 'example' });
+      expect(res.body).toMatchObject({ name: 'Renamed', bot: 'example', status: 'active' });
       await expect(pages.getRouting(page.id)).resolves.toEqual({
         pageId: page.id,
         status: 'active',
-        bot: 'support',
+        bot: 'example',
       });
 
       expect((await admin.call('PATCH', `/admin/pages/${page.id}`, { status: 'paused' })).body).toMatchObject(
@@ -286,6 +286,20 @@ describe('Pages (e2e)', () => {
         bot: null,
       });
       await expect(pages.getRouting('999999999')).resolves.toBeNull();
+    });
+
+    it('refuses an unknown bot name with 400 listing the known bots, before any Graph call', async () => {
+      const page = graph.addPage();
+      const callsBefore = graph.calls.length;
+      const refused = await admin.call('POST', '/admin/pages', { accessToken: page.token, bot: 'support' });
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatchObject({ code: 'unknown_bot', knownBots: ['example'] });
+      expect(graph.calls.length).toBe(callsBefore);
+
+      expect((await register({ accessToken: page.token, bot: 'example' })).body).toMatchObject({ bot: 'example' });
+      const patch = await admin.call('PATCH', `/admin/pages/${page.id}`, { bot: 'shop' });
+      expect(patch.status).toBe(400);
+      expect(patch.body.message).toBe('Unknown bot "shop"; known bots: example');
     });
 
     it('puts a Page on hold when its token is reported invalid, and lifts it only with a working token', async () => {
