@@ -286,6 +286,10 @@ describe('Pages (e2e)', () => {
         bot: null,
       });
       await expect(pages.getRouting('999999999')).resolves.toBeNull();
+
+      const at = new Date('2026-03-01T12:00:00.123Z');
+      await pages.touchLastEvent(page.id, at);
+      expect((await row(page.id))!.last_event_at).toEqual(at);
     });
 
     it('refuses an unknown bot name with 400 listing the known bots, before any Graph call', async () => {
@@ -296,7 +300,9 @@ describe('Pages (e2e)', () => {
       expect(refused.body).toMatchObject({ code: 'unknown_bot', knownBots: ['example'] });
       expect(graph.calls.length).toBe(callsBefore);
 
-      expect((await register({ accessToken: page.token, bot: 'example' })).body).toMatchObject({ bot: 'example' });
+      expect((await register({ accessToken: page.token, bot: 'example' })).body).toMatchObject({
+        bot: 'example',
+      });
       const patch = await admin.call('PATCH', `/admin/pages/${page.id}`, { bot: 'shop' });
       expect(patch.status).toBe(400);
       expect(patch.body.message).toBe('Unknown bot "shop"; known bots: example');
@@ -498,10 +504,21 @@ describe('Pages (e2e)', () => {
       expect(await alertsOf(dropped.id, 'page_unsubscribed')).toHaveLength(1);
     });
 
-    it('subscribes Pages registered without a subscription and alerts on a missing permission', async () => {
+    it('subscribes Pages registered without a subscription, and skips Pages while Facebook is unreachable', async () => {
       const page = graph.addPage();
       await register({ accessToken: page.token, subscribe: false });
-      await runJob(JobName.CheckPages);
+      const invalidBefore = await db.sql.query(
+        `SELECT count(*)::int AS n FROM pages WHERE status = 'token_invalid'`,
+      );
+      // Facebook unreachable for two of the checks: those Pages are skipped, not judged.
+      graph.failNext({ method: 'GET', path: '/debug_token', hangup: true, times: 2 });
+
+      const summary = await runJob(JobName.CheckPages);
+
+      expect(summary.outcomes).toMatchObject({ skipped: 2, token_invalid: 0, failed: 0 });
+      expect(
+        (await db.sql.query(`SELECT count(*)::int AS n FROM pages WHERE status = 'token_invalid'`)).rows,
+      ).toEqual(invalidBefore.rows);
       expect((await row(page.id))!.status).toBe('active');
       expect(graph.subscribedFields(page.id)).toEqual(DEFAULT_SUBSCRIBED_FIELDS);
     });
