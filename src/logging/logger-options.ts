@@ -22,6 +22,16 @@ export function requestIdFor(req: IncomingMessage): string {
 const requestPath = (req: IncomingMessage): string =>
   (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '';
 
+/** pino-pretty is a dev dependency: an image built without them logs JSON even in development. */
+function prettyPrinterInstalled(): boolean {
+  try {
+    require.resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 interface SerializedRes {
   statusCode: number | null;
   raw?: ServerResponse;
@@ -52,7 +62,7 @@ export function buildLoggerOptions(app: AppConfig, stream?: DestinationStream): 
       res: (res: SerializedRes) => ({ statusCode: res.statusCode ?? res.raw?.statusCode ?? null }),
     },
     transport:
-      !stream && app.nodeEnv === 'development'
+      !stream && app.nodeEnv === 'development' && prettyPrinterInstalled()
         ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } }
         : undefined,
   };
