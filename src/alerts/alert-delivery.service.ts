@@ -25,7 +25,14 @@ export class AlertDeliveryService {
       this.logger.warn({ alert: { id: alertId } }, 'Alert to deliver no longer exists');
       return;
     }
+    if (alert.deliveredOccurrence !== occurrence) {
+      // A later raise claimed a newer delivery (repeat window, escalation, or a claim given back while
+      // Redis was down); that job delivers the current state, this one would page twice.
+      this.logger.log({ alert: { id: alertId, occurrence } }, 'Alert delivery superseded');
+      return;
+    }
     if (firstAttempt) {
+      await this.alerts.confirmDeliveryClaim(alertId, occurrence);
       const { id, kind, severity, pageId, title, dedupKey, status, details, occurrences } = alert;
       this.logSink.write({
         id,

@@ -32,7 +32,7 @@ export class AlertsRetentionService implements OnApplicationBootstrap {
     } catch (error) {
       // Boot goes on; the next process start schedules it.
       this.logger.warn(
-        { err: { message: (error as Error).message } },
+        { error: { message: (error as Error).message } },
         'Alert pruning could not be scheduled',
       );
     }

@@ -33,7 +33,7 @@ export class AlertsProcessor {
     const line = {
       job: { name: job.name, id: job.id, attemptsMade: job.attemptsMade, attempts },
       alert: job.data?.alertId ? { id: job.data.alertId } : undefined,
-      err: { type: error.name, message: error.message },
+      error: { type: error.name, message: error.message },
     };
     if (exhausted) this.logger.error(line, 'Alert job failed for good');
     else this.logger.warn(line, 'Alert job failed; will retry');

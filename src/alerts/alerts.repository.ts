@@ -82,6 +82,18 @@ export class AlertsRepository {
     );
   }
 
+  /**
+   * The job of this claim runs: mark it delivered again in case raise() gave the claim back after its
+   * queue.add timed out but Redis took the job in the end, so the next raise does not page twice.
+   */
+  async confirmDeliveryClaim(alertId: string, occurrence: number): Promise<void> {
+    await this.alerts.query(
+      `UPDATE alerts SET last_delivered_at = now()
+       WHERE id = $1 AND delivered_occurrence = $2 AND last_delivered_at IS NULL`,
+      [alertId, occurrence],
+    );
+  }
+
   /** Closes the unresolved alert with this key, if any; returns its id. */
   async resolveByDedupKey(dedupKey: string): Promise<string | null> {
     const [rows] = await this.alerts.query<[Array<{ id: string }>, number]>(

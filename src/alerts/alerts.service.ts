@@ -55,7 +55,7 @@ export class AlertsService {
       recorded = await this.alerts.recordOccurrence(occurrence, this.config.repeatMinutes);
     } catch (error) {
       this.logger.error(
-        { err: describe(error), alert: { kind: input.kind, pageId: input.pageId ?? null } },
+        { error: describe(error), alert: { kind: input.kind, pageId: input.pageId ?? null } },
         'Alert could not be stored',
       );
       return;
@@ -69,7 +69,7 @@ export class AlertsService {
       const id = await this.alerts.resolveByDedupKey(sanitizeDedupKey(dedupKey));
       if (id) this.logger.log({ alert: { id, dedupKey: sanitizeDedupKey(dedupKey) } }, 'Alert resolved');
     } catch (error) {
-      this.logger.error({ err: describe(error) }, 'Alert could not be resolved');
+      this.logger.error({ error: describe(error) }, 'Alert could not be resolved');
     }
   }
 
@@ -93,12 +93,12 @@ export class AlertsService {
         'delivery could not be scheduled; logged only',
       );
       this.logger.error(
-        { err: describe(error), alert: { id: alertId } },
+        { error: describe(error), alert: { id: alertId } },
         'Alert delivery could not be scheduled',
       );
       await this.alerts.releaseDeliveryClaim(alertId, n).catch((releaseError: unknown) => {
         this.logger.error(
-          { err: describe(releaseError), alert: { id: alertId } },
+          { error: describe(releaseError), alert: { id: alertId } },
           'Alert delivery claim kept',
         );
       });
