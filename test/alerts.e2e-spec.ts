@@ -113,8 +113,6 @@ describe('Alerts (e2e)', () => {
       // Other e2e files run apps in parallel on the same Redis: their workers must not take our jobs.
       QUEUE_PREFIX: `${process.env.QUEUE_PREFIX}:alerts-e2e`,
     });
-    // Nest buffers Logger output until listen(); the log assertions below need it now.
-    t.app.flushLogs();
     alerts = t.app.get(AlertsService);
     db = t.app.get(DataSource);
     queue = t.app.get<Queue>(getQueueToken(QueueName.Alerts));
