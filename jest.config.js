@@ -13,6 +13,8 @@ const common = {
 };
 
 module.exports = {
+  // A global option: Jest ignores testTimeout inside `projects`. E2E boots take seconds on a busy machine.
+  testTimeout: 30000,
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   projects: [
@@ -22,7 +24,6 @@ module.exports = {
       displayName: 'e2e',
       rootDir: '.',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
-      testTimeout: 30000,
     },
   ],
 };

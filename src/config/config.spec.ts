@@ -1,6 +1,7 @@
 import { loadAppConfig, parseByteSize } from './app.config';
 import { loadMessengerConfig } from './messenger.config';
 import { loadSecurityConfig } from './security.config';
+import { loadWebhookConfig } from './webhook.config';
 import { ConfigValidationError } from './validate-env';
 
 const key = (fill: string) => Buffer.alloc(32, fill).toString('base64');
@@ -62,6 +63,15 @@ describe('configuration', () => {
       loadSecurityConfig({ ...prodSecrets, TOKEN_ENCRYPTION_KEYS: `k1:${Buffer.alloc(16).toString('base64')}` }),
     );
     expect(problems).toEqual(['TOKEN_ENCRYPTION_KEYS: key "k1" must decode to exactly 32 bytes (got 16)']);
+  });
+
+  it('reads boolean variables literally ("false" is false) and names a bad one', () => {
+    expect(loadAppConfig({ DATABASE_AUTO_MIGRATE: 'false' }).autoMigrate).toBe(false);
+    expect(loadAppConfig({ DATABASE_AUTO_MIGRATE: 'TRUE', NODE_ENV: 'production' }).autoMigrate).toBe(true);
+    expect(problemsOf(() => loadAppConfig({ DATABASE_AUTO_MIGRATE: 'yes' }))[0]).toMatch(/^DATABASE_AUTO_MIGRATE:/);
+    // A wrongly read "false" here would accept the legacy sha1 signature.
+    expect(loadWebhookConfig({ WEBHOOK_ACCEPT_SHA1: 'false' }).acceptSha1).toBe(false);
+    expect(loadWebhookConfig({ WEBHOOK_ACCEPT_SHA1: 'true' }).acceptSha1).toBe(true);
   });
 
   it('parses byte sizes', () => {

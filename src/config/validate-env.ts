@@ -23,6 +23,13 @@ export function validateEnv<T extends object>(cls: ClassConstructor<T>, env: Env
     if (value !== undefined && value !== '') plain[key] = value;
   }
   const instance = plainToInstance(cls, plain, { enableImplicitConversion: true });
+  // Implicit conversion turns any non-empty string, "false" included, into `true`: read booleans
+  // by hand, and leave anything else as text so @IsBoolean rejects it by name.
+  for (const [key, value] of Object.entries(plain)) {
+    if (Reflect.getMetadata('design:type', cls.prototype, key) !== Boolean) continue;
+    const lowered = value.trim().toLowerCase();
+    (instance as Record<string, unknown>)[key] = lowered === 'true' ? true : lowered === 'false' ? false : value;
+  }
   const errors = validateSync(instance, { skipMissingProperties: false, forbidUnknownValues: false });
   if (errors.length > 0) throw new ConfigValidationError(errors.map(describe));
   return instance;
