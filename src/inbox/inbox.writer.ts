@@ -51,7 +51,7 @@ export class InboxWriter {
     let timer: NodeJS.Timeout | undefined;
     try {
       const rows = await Promise.race([
-        this.dataSource.query<Array<{ id: string }>>(INSERT_SQL, columns),
+        this.insertRetryingDeadlocks(columns),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new StoreTimeout()), this.config.storeTimeoutMs);
         }),
@@ -65,6 +65,23 @@ export class InboxWriter {
       clearTimeout(timer);
     }
   }
+
+  /**
+   * Two concurrent deliveries that share events (Facebook redelivering while the first is still in
+   * flight) can lock the same dedup keys in opposite orders; Postgres then aborts one of them. The
+   * statement is atomic, so running it again is safe and cheaper than a 503 and a redelivery.
+   */
+  private async insertRetryingDeadlocks(columns: unknown[]): Promise<Array<{ id: string }>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.dataSource.query<Array<{ id: string }>>(INSERT_SQL, columns);
+      } catch (error) {
+        if ((error as { code?: string }).code !== DEADLOCK || attempt >= 3) throw error;
+      }
+    }
+  }
 }
 
 class StoreTimeout extends Error {}
+
+const DEADLOCK = '40P01';

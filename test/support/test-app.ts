@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { Writable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory';
@@ -28,6 +29,10 @@ export async function startTestApp(
   options: Pick<AppModuleOptions, 'imports'> = {},
 ): Promise<TestApp> {
   const saved: Record<string, string | undefined> = {};
+  // Test files run in parallel: each gets its own queue prefix so one file's workers never take
+  // another file's jobs. Apps of one file share it (a file may run several instances on purpose).
+  const testFile = basename(expect.getState().testPath ?? 'unknown').replace(/\W+/g, '-');
+  env = { QUEUE_PREFIX: `${process.env.QUEUE_PREFIX}:${testFile}`, ...env };
   for (const [key, value] of Object.entries(env)) {
     saved[key] = process.env[key];
     process.env[key] = value;
