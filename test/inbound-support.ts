@@ -1,12 +1,11 @@
 import { createHmac, randomInt } from 'node:crypto';
 import { type DynamicModule, Inject, Injectable, Module } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { Bot, OnEcho, OnMessage, OnPostback } from '../src/inbound/decorators';
 import type { HandlerContext } from '../src/inbound/handler-context';
 import type { EchoEvent, MessageEvent, PostbackEvent } from '../src/inbound/messenger-event';
-import { databaseUrlFor } from './support/services';
 
 /** Secrets of the inbound specs' apps (test values, not the dev defaults). */
 export const INBOUND_APP_SECRET = 'e2e-inbound-app-secret-5b7e21';
@@ -68,28 +67,7 @@ export class RecorderBotModule {
   }
 }
 
-/** A database of the spec's own (migrated at app boot), so other suites' workers never see its rows. */
-export async function createSpecDatabase(suffix: string): Promise<{ url: string; sql: Client; drop(): Promise<void> }> {
-  const name = `${process.env.MH_TEST_DATABASE}_${suffix}`;
-  const admin = new Client({ connectionString: databaseUrlFor('postgres') });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const url = databaseUrlFor(name);
-  const sql = new Client({ connectionString: url });
-  await sql.connect();
-  return {
-    url,
-    sql,
-    drop: async () => {
-      await sql.end();
-      const a = new Client({ connectionString: databaseUrlFor('postgres') });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await a.end();
-    },
-  };
-}
+export { createSpecDatabase } from './support/spec-database';
 
 export function inboundAppEnv(databaseUrl: string, suffix: string, extra: Record<string, string> = {}) {
   return {

@@ -1,36 +1,12 @@
-import { Client } from 'pg';
-import { databaseUrlFor } from './support/services';
 import type { TestApp } from './support/test-app';
 
 export const ADMIN_KEY = 'e2e-pages-admin-key-0123456789-abcdefghij';
 
 /**
- * A database of this spec file's own: the health job walks every active Page, so Pages other suites
- * registered against their own fake Graph API must not be in it (nor ours in theirs).
+ * Pages specs get a database of their own: the health job walks every active Page, so Pages other
+ * suites registered against their own fake Graph API must not be in it (nor ours in theirs).
  */
-export async function createOwnDatabase(
-  suffix: string,
-): Promise<{ url: string; sql: Client; drop(): Promise<void> }> {
-  const name = `${process.env.MH_TEST_DATABASE}_${suffix}`;
-  const admin = new Client({ connectionString: databaseUrlFor('postgres') });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const url = databaseUrlFor(name);
-  const sql = new Client({ connectionString: url });
-  await sql.connect();
-  return {
-    url,
-    sql,
-    drop: async () => {
-      await sql.end();
-      const a = new Client({ connectionString: databaseUrlFor('postgres') });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await a.end();
-    },
-  };
-}
+export { createSpecDatabase as createOwnDatabase } from './support/spec-database';
 
 /** Environment for an app on the spec's own database and queue prefix (migrated at boot). */
 export function ownAppEnv(databaseUrl: string, suffix: string): Record<string, string> {

@@ -7,9 +7,9 @@ export type InboundEventStatus = (typeof INBOUND_EVENT_STATUSES)[number];
  * item. `echo` is a `message` with `is_echo: true` (the Page's own send). Anything else is stored as
  * `unknown` so a new Facebook event type never fails a delivery.
  */
-export const INBOUND_EVENT_TYPES = [
+/** The key that carries each event in a messaging item, in the order the webhook looks for them. */
+export const MESSAGING_EVENT_KEYS = [
   'message',
-  'echo',
   'postback',
   'referral',
   'optin',
@@ -24,8 +24,9 @@ export const INBOUND_EVENT_TYPES = [
   'app_roles',
   'policy_enforcement',
   'game_play',
-  'unknown',
 ] as const;
+
+export const INBOUND_EVENT_TYPES = [...MESSAGING_EVENT_KEYS, 'echo', 'unknown'] as const;
 export type InboundEventType = (typeof INBOUND_EVENT_TYPES)[number];
 
 /** `messaging`: this app owns the thread; `standby`: another app does (handover protocol). */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { InboundEventSource, InboundEventType, NewInboundEvent } from '../inbox/inbound-event.types';
+import { MESSAGING_EVENT_KEYS, type InboundEventSource, type InboundEventType, type NewInboundEvent } from '../inbox/inbound-event.types';
 import { InvalidWebhookBodyError } from './webhook.errors';
 
 type Json = Record<string, unknown>;
@@ -8,24 +8,7 @@ export type WebhookBody =
   /** An envelope for another object (instagram, user, ...): acknowledged, nothing stored. */
   { kind: 'ignored'; object: string } | { kind: 'page'; events: NewInboundEvent[]; duplicatesInBody: number };
 
-/** The key that carries each event in a messaging item, in the order they are looked for. */
-const EVENT_KEYS = [
-  'message',
-  'postback',
-  'referral',
-  'optin',
-  'account_linking',
-  'delivery',
-  'read',
-  'reaction',
-  'message_edit',
-  'pass_thread_control',
-  'take_thread_control',
-  'request_thread_control',
-  'app_roles',
-  'policy_enforcement',
-  'game_play',
-] as const satisfies readonly InboundEventType[];
+const EVENT_KEYS = MESSAGING_EVENT_KEYS;
 
 const MAX_ID_LENGTH = 64;
 const MAX_MID_LENGTH = 512;
