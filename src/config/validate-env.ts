@@ -26,7 +26,7 @@ export function validateEnv<T extends object>(cls: ClassConstructor<T>, env: Env
   // Implicit conversion turns any non-empty string, "false" included, into `true`: read booleans
   // by hand, and leave anything else as text so @IsBoolean rejects it by name.
   for (const [key, value] of Object.entries(plain)) {
-    if (Reflect.getMetadata('design:type', cls.prototype, key) !== Boolean) continue;
+    if (Reflect.getMetadata('design:type', cls.prototype as object, key) !== Boolean) continue;
     const lowered = value.trim().toLowerCase();
     (instance as Record<string, unknown>)[key] = lowered === 'true' ? true : lowered === 'false' ? false : value;
   }
