@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import type { Queue } from 'bull';
 import { inboundConfig, type InboundConfig } from '../config/inbound.config';
 import { JobName, QueueName } from '../queue/queue.constants';
+import { RepeatableJobs } from '../queue/repeatable-jobs.service';
 import { InboxClaimsRepository } from './inbox-claims.repository';
 import { InboundWakeups } from './inbound-wakeups';
 
@@ -39,22 +40,10 @@ export class InboundMaintenanceScheduler implements OnApplicationBootstrap {
   constructor(
     @InjectQueue(QueueName.Maintenance) private readonly queue: Queue<Record<string, never>>,
     @Inject(inboundConfig.KEY) private readonly config: InboundConfig,
+    private readonly repeatable: RepeatableJobs,
   ) {}
 
   onApplicationBootstrap(): void {
-    // Not awaited: a worker that boots while Redis is down must still start.
-    void this.schedule().catch((error: Error) =>
-      this.logger.error({ err: { type: error.name, message: error.message } }, 'Could not schedule the revive job'),
-    );
-  }
-
-  private async schedule(): Promise<void> {
-    const every = this.config.reviveEveryMs;
-    for (const job of await this.queue.getRepeatableJobs()) {
-      if (job.name === String(JobName.ReviveInbound) && Number(job.every) !== every) {
-        await this.queue.removeRepeatableByKey(job.key);
-      }
-    }
-    await this.queue.add(JobName.ReviveInbound, {}, { repeat: { every }, jobId: JobName.ReviveInbound });
+    this.repeatable.schedule(this.queue, JobName.ReviveInbound, this.config.reviveEveryMs);
   }
 }

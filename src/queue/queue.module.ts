@@ -5,6 +5,7 @@ import { redisOptions } from '../redis/redis-options';
 import { BullConnections } from './bull-connections';
 import { BullConnectionsModule } from './bull-connections.module';
 import { BASE_JOB_OPTIONS } from './queue.constants';
+import { RepeatableJobs } from './repeatable-jobs.service';
 
 @Global()
 @Module({
@@ -23,6 +24,7 @@ import { BASE_JOB_OPTIONS } from './queue.constants';
       },
     }),
   ],
-  exports: [BullModule],
+  providers: [RepeatableJobs],
+  exports: [BullModule, RepeatableJobs],
 })
 export class QueueModule {}

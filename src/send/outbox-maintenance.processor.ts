@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import type { Queue } from 'bull';
 import { sendConfig, type SendConfig } from '../config/send.config';
 import { JobName, QueueName, type JobOf } from '../queue/queue.constants';
+import { RepeatableJobs } from '../queue/repeatable-jobs.service';
 import { OutboxRepository } from './outbox.repository';
 import { OutboxRecoveryService } from './outbox-recovery.service';
 
@@ -53,23 +54,11 @@ export class OutboxMaintenanceScheduler implements OnApplicationBootstrap {
     @InjectQueue(QueueName.Maintenance)
     private readonly queue: Queue<JobOf<JobName.SweepOutbox>>,
     @Inject(sendConfig.KEY) private readonly config: SendConfig,
+    private readonly repeatable: RepeatableJobs,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    const jobs: Array<[JobName.SweepOutbox | JobName.PruneOutbox, number]> = [
-      [JobName.SweepOutbox, this.config.sweepIntervalMs],
-      [JobName.PruneOutbox, PRUNE_EVERY_MS],
-    ];
-    for (const [name, every] of jobs) {
-      try {
-        await this.queue.add(name, {}, { repeat: { every }, jobId: name, attempts: 1 });
-      } catch (error) {
-        // Boot goes on; the next process start schedules it.
-        this.logger.warn(
-          { job: name, err: { message: (error as Error)?.message } },
-          'Outbox job could not be scheduled',
-        );
-      }
-    }
+  onApplicationBootstrap(): void {
+    this.repeatable.schedule(this.queue, JobName.SweepOutbox, this.config.sweepIntervalMs);
+    this.repeatable.schedule(this.queue, JobName.PruneOutbox, PRUNE_EVERY_MS);
   }
 }
