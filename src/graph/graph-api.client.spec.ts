@@ -96,7 +96,7 @@ describe(GraphApiClient.name, () => {
     handler = (_req, res) => json(res, 200, { id: '1', name: 'ok' });
   });
   afterAll(async () => {
-    await Promise.all(clients.map((c) => c.onModuleDestroy()));
+    await Promise.all(clients.map((c) => c.onApplicationShutdown()));
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });

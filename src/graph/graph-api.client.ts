@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'undici';
 import type { IncomingHttpHeaders } from 'undici/types/header';
 import { messengerConfig, type MessengerConfig } from '../config/messenger.config';
@@ -54,7 +54,7 @@ const MAX_ACCOUNT_PAGES = 200;
  * query string (as Facebook documents) and never reach a log line or an error.
  */
 @Injectable()
-export class GraphApiClient implements OnModuleDestroy {
+export class GraphApiClient implements OnApplicationShutdown {
   private readonly logger = new Logger(GraphApiClient.name);
   private readonly pool: Pool;
   private readonly origin: string;
@@ -75,7 +75,7 @@ export class GraphApiClient implements OnModuleDestroy {
     });
   }
 
-  async onModuleDestroy(): Promise<void> {
+  async onApplicationShutdown(): Promise<void> {
     await this.pool.close();
   }
 

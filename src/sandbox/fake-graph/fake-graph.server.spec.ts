@@ -48,7 +48,7 @@ describe(FakeGraph.name, () => {
   });
   afterEach(() => graph.reset());
   afterAll(async () => {
-    await Promise.all(clients.map((c) => c.onModuleDestroy()));
+    await Promise.all(clients.map((c) => c.onApplicationShutdown()));
     await graph.stop();
   });
 
