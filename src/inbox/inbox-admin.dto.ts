@@ -1,9 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, Matches } from 'class-validator';
 import { INBOUND_EVENT_STATUSES, INBOUND_EVENT_TYPES, type InboundEventStatus } from './inbound-event.types';
+import { LimitQuery } from '../common/http/limit.query';
 
-export class ListInboundEventsQuery {
+export class ListInboundEventsQuery extends LimitQuery {
   @ApiPropertyOptional({ enum: INBOUND_EVENT_STATUSES })
   @IsOptional()
   @IsIn(INBOUND_EVENT_STATUSES)
@@ -28,12 +28,4 @@ export class ListInboundEventsQuery {
   @IsOptional()
   @Matches(/^\d{1,18}$/, { message: 'cursor must be a nextCursor returned by this endpoint' })
   cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
 }

@@ -1,9 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, Matches } from 'class-validator';
 import { PAGE_STATUSES, type PageStatus } from '../page.entity';
+import { LimitQuery } from '../../common/http/limit.query';
 
-export class ListPagesQuery {
+export class ListPagesQuery extends LimitQuery {
   @ApiPropertyOptional({ enum: PAGE_STATUSES })
   @IsOptional()
   @IsIn(PAGE_STATUSES, { message: `must be one of ${PAGE_STATUSES.join(', ')}` })
@@ -13,12 +13,4 @@ export class ListPagesQuery {
   @IsOptional()
   @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'must be a nextCursor value' })
   cursor?: string;
-
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 200 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
 }

@@ -1,9 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { OUTBOUND_STATUSES, type OutboundStatus } from '../outbound-message.entity';
+import { LimitQuery } from '../../common/http/limit.query';
 
-export class ListMessagesQuery {
+export class ListMessagesQuery extends LimitQuery {
   @ApiPropertyOptional({ example: '104857600123456' })
   @IsOptional()
   @Matches(/^\d{1,32}$/, { message: 'must be a Page id (digits)' })
@@ -27,12 +27,4 @@ export class ListMessagesQuery {
   @IsOptional()
   @Matches(/^\d{1,19}$/, { message: 'must be a cursor returned by this endpoint' })
   cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
 }
