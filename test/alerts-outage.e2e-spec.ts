@@ -17,22 +17,9 @@ import { JobName, QueueName } from '../src/queue/queue.constants';
 import { baseDatabaseUrl, redisUrl } from './support/services';
 import { TcpProxy } from './support/tcp-proxy';
 import { LogCapture } from './support/test-app';
+import { eventually } from './support/eventually';
 
 /** Polls until `probe` returns something truthy; fails with `what` at the deadline. */
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T> | T,
-  timeoutMs = 15_000,
-): Promise<NonNullable<Exclude<T, false>>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<Exclude<T, false>>;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /** Runs `fn` with extra environment variables (config is read while modules initialise). */
 async function withEnv<T>(env: Record<string, string>, fn: () => Promise<T>): Promise<T> {
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));

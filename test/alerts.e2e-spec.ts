@@ -9,26 +9,13 @@ import { AlertsService } from '../src/alerts/alerts.service';
 import { GraphApiError } from '../src/graph/graph-api.error';
 import { JobName, QueueName } from '../src/queue/queue.constants';
 import { startTestApp, type TestApp } from './support/test-app';
+import { eventually } from './support/eventually';
 
 const ADMIN_KEY = 'e2e-alerts-admin-key-0123456789-abcdefghij';
 const WEBHOOK_SECRET = 'XyZwebhookSECRETpath0123456789';
 const TOKEN = 'EAABsecretPAGEtoken0123456789abcdef';
 
 /** Polls until `probe` returns something truthy; fails with `what` at the deadline. */
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T> | T,
-  timeoutMs = 15_000,
-): Promise<NonNullable<Exclude<T, false>>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<Exclude<T, false>>;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 interface SlackRequest {
   path: string;
   raw: string;

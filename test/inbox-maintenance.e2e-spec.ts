@@ -3,22 +3,9 @@ import type { Queue } from 'bull';
 import { JobName, QueueName } from '../src/queue/queue.constants';
 import type { TestApp } from './support/test-app';
 import { startWebhookApp } from './webhook-fixtures';
+import { eventually } from './support/eventually';
 
 jest.setTimeout(60_000);
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T> | T,
-  timeoutMs = 15_000,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** The inbox's periodic jobs, in an app that runs workers. */
 describe('Inbox maintenance jobs (e2e)', () => {

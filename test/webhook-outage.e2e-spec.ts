@@ -11,22 +11,9 @@ import { baseDatabaseUrl, redisUrl } from './support/services';
 import { TcpProxy } from './support/tcp-proxy';
 import type { TestApp } from './support/test-app';
 import { fifteenEventBody, postWebhook, startWebhookApp } from './webhook-fixtures';
+import { eventually } from './support/eventually';
 
 jest.setTimeout(60_000);
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T> | T,
-  timeoutMs = 15_000,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 const proxyFor = (url: string, defaultPort: number) => {
   const u = new URL(url);

@@ -5,8 +5,7 @@ import { ExampleBot } from './example.bot';
 /** The bundled bots. The example bot is registered unless BOT_EXAMPLE_ENABLED=false. */
 @Module({})
 export class BotModule {
-  static register(): DynamicModule {
-    const { exampleBotEnabled } = loadInboundConfig();
+  static register({ exampleBotEnabled } = loadInboundConfig()): DynamicModule {
     return { module: BotModule, providers: exampleBotEnabled ? [ExampleBot] : [] };
   }
 }
