@@ -1,6 +1,8 @@
+import { GraphApiClient } from '../src/graph/graph-api.client';
+import { PagesService } from '../src/pages/pages.service';
 import { FakeGraph } from '../src/sandbox/fake-graph/fake-graph.server';
 import { HINTS } from '../src/send/send-error-hints';
-import { auth, SendFixture, startSendApp, waitFor } from './send.e2e-helpers';
+import { auth, gateNextCall, SendFixture, startSendApp, waitFor } from './send.e2e-helpers';
 import type { TestApp } from './support/test-app';
 
 const MESSAGES = '/me/messages';
@@ -135,6 +137,111 @@ describe('Send under Graph API failures (e2e)', () => {
     expect(texts).toHaveLength(4);
     expect(texts.indexOf(`held for ${people[0]}`)).toBeLessThan(texts.indexOf('second in lane'));
   });
+
+  // The interleavings below are set up with gates, not timing: a message of a lane is queued and its
+  // job runs (not the lane's turn: it waits for its head) while the Page still reads active; then the
+  // Page goes on hold. No job looks at that message again, so the hold itself must reach it.
+  it('190 race: a message queued behind the held one before token_invalid is committed ends held too', async () => {
+    const page = await f.registerPage();
+    const psid = await f.person(page.id);
+    graph.revokePageToken(page.id);
+    const attempts = f.watchAttempts();
+    // The first message meets 190 and is held; the Page's new status is not committed yet.
+    const marking = gateNextCall(t.app.get(PagesService), 'markTokenInvalid');
+    try {
+      const first = await f.sendText(page.id, psid, 'first');
+      await marking.reached;
+      const second = await f.sendText(page.id, psid, 'second');
+      await attempts.finished(second);
+      expect(await f.message(first)).toMatchObject({ status: 'held' });
+      expect(await f.message(second)).toMatchObject({ status: 'queued', attempts: 0 });
+
+      marking.open();
+      await f.waitForPageStatus(page.id, 'token_invalid');
+      await f.waitForStatus([first, second], 'held');
+    } finally {
+      marking.open();
+      attempts.stop();
+    }
+    await expectSentInOrderWith(page.id, { accessToken: graph.pageToken(page.id) }, ['first', 'second']);
+  });
+
+  it('190 race: a message whose job read the Page as active while the head was in flight ends held', async () => {
+    const page = await f.registerPage();
+    const psid = await f.person(page.id);
+    graph.revokePageToken(page.id);
+    const attempts = f.watchAttempts();
+    // The first message is claimed and its Graph call is on its way (it will meet 190).
+    const calling = gateNextCall(t.app.get(GraphApiClient), 'sendMessage');
+    try {
+      const first = await f.sendText(page.id, psid, 'first');
+      await calling.reached;
+      const second = await f.sendText(page.id, psid, 'second');
+      await attempts.finished(second);
+      expect(await f.message(first)).toMatchObject({ status: 'sending' });
+      expect(await f.message(second)).toMatchObject({ status: 'queued', attempts: 0 });
+
+      calling.open();
+      await f.waitForPageStatus(page.id, 'token_invalid');
+      await f.waitForStatus([first, second], 'held');
+    } finally {
+      calling.open();
+      attempts.stop();
+    }
+    await expectSentInOrderWith(page.id, { accessToken: graph.pageToken(page.id) }, ['first', 'second']);
+  });
+
+  it('an operator pause while the head is in flight holds the message queued behind it', async () => {
+    const page = await f.registerPage();
+    const psid = await f.person(page.id);
+    graph.failNext({ path: MESSAGES, status: 500 });
+    const attempts = f.watchAttempts();
+    const calling = gateNextCall(t.app.get(GraphApiClient), 'sendMessage');
+    try {
+      const first = await f.sendText(page.id, psid, 'first');
+      await calling.reached;
+      const second = await f.sendText(page.id, psid, 'second');
+      await attempts.finished(second);
+      expect(await f.message(second)).toMatchObject({ status: 'queued' });
+
+      const paused = await t.app.inject({
+        method: 'PATCH',
+        url: `/admin/pages/${page.id}`,
+        headers: auth,
+        payload: { status: 'paused' },
+      });
+      expect(paused.json().status).toBe('paused');
+      // The call in flight fails (500): the first message is retried, finds the Page paused, is held.
+      calling.open();
+      await f.waitForStatus([first, second], 'held');
+    } finally {
+      calling.open();
+      attempts.stop();
+    }
+    expect(graph.sentMessages(page.id)).toHaveLength(0);
+    await expectSentInOrderWith(page.id, { status: 'active' }, ['first', 'second']);
+  });
+
+  /** Lifts the Page's hold with `patch`; every held message then goes out, in lane order. */
+  async function expectSentInOrderWith(
+    pageId: string,
+    patch: Record<string, unknown>,
+    texts: string[],
+  ): Promise<void> {
+    const res = await t.app.inject({
+      method: 'PATCH',
+      url: `/admin/pages/${pageId}`,
+      headers: auth,
+      payload: patch,
+    });
+    expect(res.json().status).toBe('active');
+    await waitFor(
+      () => graph.sentMessages(pageId).length === texts.length,
+      20_000,
+      () => 'all messages sent',
+    );
+    expect(graph.sentMessages(pageId).map((m) => m.message?.text)).toEqual(texts);
+  }
 
   it('368: the Page is paused and its messages held', async () => {
     const page = await f.registerPage();

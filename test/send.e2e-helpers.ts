@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { ConversationsService } from '../src/conversations/conversations.service';
+import { SendAttemptService } from '../src/send/send-attempt.service';
 import type { FakeGraph } from '../src/sandbox/fake-graph/fake-graph.server';
 import { fakeGraphEnv } from './support/fake-graph';
 import { startTestApp, type TestApp } from './support/test-app';
@@ -123,12 +124,68 @@ export class SendFixture {
     );
   }
 
+  /**
+   * From now on, records every send attempt (one run of a send job) as it finishes; `finished(id)`
+   * resolves once an attempt at message `id` has returned, so a test knows what the job decided.
+   */
+  watchAttempts(): { finished(messageId: string): Promise<void>; stop(): void } {
+    const attempts = this.t.app.get(SendAttemptService);
+    const done = new Set<string>();
+    const waiting = new Map<string, Array<() => void>>();
+    const original = attempts.run.bind(attempts);
+    const spy = jest.spyOn(attempts, 'run').mockImplementation(async (messageId: string) => {
+      try {
+        await original(messageId);
+      } finally {
+        done.add(messageId);
+        for (const resolve of waiting.get(messageId) ?? []) resolve();
+        waiting.delete(messageId);
+      }
+    });
+    return {
+      finished: (messageId) =>
+        done.has(messageId)
+          ? Promise.resolve()
+          : new Promise((resolve) => waiting.set(messageId, [...(waiting.get(messageId) ?? []), resolve])),
+      stop: () => spy.mockRestore(),
+    };
+  }
+
   async outboxCount(pageId: string): Promise<number> {
     const [row] = await this.db.query(`SELECT count(*)::int AS n FROM outbound_messages WHERE page_id = $1`, [
       pageId,
     ]);
     return row.n;
   }
+}
+
+/**
+ * Holds the next call of `target[method]` at its start until `open()`: a test sets up an interleaving
+ * of concurrent work deterministically. `reached` resolves when the call has arrived. Later calls run
+ * untouched; `open()` also removes the gate (calling it again changes nothing: tests call it in
+ * `finally`, so that a failed test leaves no gate behind).
+ */
+export function gateNextCall<T extends object, K extends keyof T & string>(
+  target: T,
+  method: K,
+): { reached: Promise<void>; open(): void } {
+  let arrived!: () => void;
+  const reached = new Promise<void>((resolve) => (arrived = resolve));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const original = (target[method] as (...args: unknown[]) => unknown).bind(target);
+  const spy = jest.spyOn(target, method as never).mockImplementationOnce((async (...args: unknown[]) => {
+    arrived();
+    await released;
+    return original(...args);
+  }) as never);
+  return {
+    reached,
+    open: () => {
+      spy.mockRestore();
+      release();
+    },
+  };
 }
 
 /** Polls until `check` holds; the deadline only turns a hang into a readable failure. */

@@ -3,6 +3,7 @@ import { filter, type Subscription } from 'rxjs';
 import { AlertsService } from '../alerts/alerts.service';
 import { sendConfig, type SendConfig } from '../config/send.config';
 import { PageStatusEvents } from '../pages/page-status.events';
+import { PageNotFoundError } from '../pages/pages.errors';
 import { PagesService } from '../pages/pages.service';
 import { OutboxRepository } from './outbox.repository';
 import { sendFailedAlert } from './send-failed.alert';
@@ -11,19 +12,23 @@ import { SendScheduler } from './send-scheduler.service';
 const SWEEP_BATCH = 500;
 const HELD_PAGES_PER_SWEEP = 200;
 const HOLDING_STATUSES = new Set(['paused', 'token_invalid']);
+// Following a Page's status re-reads it after acting; a status flipping this often is left to the sweep.
+const MAX_FOLLOW_ROUNDS = 3;
 
 export interface SweepReport {
   recoveredSending: number;
   failedSending: number;
   requeued: number;
   releasedPages: number;
+  heldPages: number;
 }
 
 /**
  * Gets stuck messages moving again: held messages when their Page is active again, queued messages
- * whose job was lost (Redis flushed, an add that failed), and `sending` rows whose worker died.
- * The release on PageStatusEvents runs in every role (the status change happens where the admin
- * call or the health check ran); the periodic sweep, worker-only, is the backstop for all three,
+ * whose job was lost (Redis flushed, an add that failed), and `sending` rows whose worker died; and
+ * holds the queued messages of a Page that went on hold. The hold and the release on
+ * PageStatusEvents run in every role (the status change happens where the admin call, the health
+ * check or the send attempt ran); the periodic sweep, worker-only, is the backstop for all of them,
  * including status changes made by other processes.
  */
 @Injectable()
@@ -42,33 +47,82 @@ export class OutboxRecoveryService implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.subscription = this.events.changes$
-      .pipe(filter((change) => change.status === 'active'))
-      // Subscribers must not throw (PageStatusEvents): releaseHeld catches everything.
-      .subscribe((change) => void this.releaseHeld(change.pageId));
+      .pipe(filter((change) => change.status === 'active' || HOLDING_STATUSES.has(change.status)))
+      // Subscribers must not throw (PageStatusEvents): followPageStatus catches everything.
+      .subscribe((change) => void this.followPageStatus(change.pageId, HOLDING_STATUSES.has(change.status)));
   }
 
   onModuleDestroy(): void {
     this.subscription?.unsubscribe();
   }
 
-  /** The Page may send again: its held messages are queued, and each lane's first one gets a job. */
-  async releaseHeld(pageId: string): Promise<number> {
+  /**
+   * Brings the Page's waiting messages in line with its status: on hold (paused, token_invalid), every
+   * queued message is held; otherwise held messages are released. Called after a status change was
+   * committed (`onHold` is that status) and by the sweep (`onHold` undefined: read it).
+   *
+   * Why the hold is needed: a send job reads the Page before acting, so a job that read it as active
+   * just before the hold was committed leaves its message queued: the lane's head goes on to be held,
+   * and a message behind it, whose job found it was not its turn, is never looked at again. Holding
+   * every queued message after the commit reaches them all; a job that starts after the commit reads
+   * the new status and holds its message itself.
+   *
+   * Two changes in a row (a pause, then a resume) run concurrently and their statements may land in
+   * either order: after acting, the status is read again, and the last change always wins.
+   */
+  async followPageStatus(pageId: string, onHold?: boolean): Promise<'held' | 'released' | 'none'> {
     try {
-      const heads = await this.outbox.releaseHeld(pageId);
-      for (const head of heads) await this.scheduler.enqueue(head);
-      if (heads.length > 0) this.logger.log({ pageId, lanes: heads.length }, 'Held messages released');
-      return heads.length;
+      let hold = onHold ?? (await this.isOnHold(pageId));
+      let moved = 0;
+      for (let round = 0; round < MAX_FOLLOW_ROUNDS; round++) {
+        moved = hold ? await this.holdQueued(pageId) : await this.releaseHeld(pageId);
+        const now = await this.isOnHold(pageId);
+        if (now === hold) break;
+        hold = now;
+      }
+      return moved === 0 ? 'none' : hold ? 'held' : 'released';
     } catch (error) {
       this.logger.error(
         { pageId, err: { message: (error as Error)?.message } },
-        'Held messages not released; the sweep retries',
+        "Page's waiting messages not held or released; the sweep retries",
       );
-      return 0;
+      return 'none';
+    }
+  }
+
+  /** The Page may send again: its held messages are queued, and each lane's first one gets a job. */
+  private async releaseHeld(pageId: string): Promise<number> {
+    const heads = await this.outbox.releaseHeld(pageId);
+    for (const head of heads) await this.scheduler.enqueue(head);
+    if (heads.length > 0) this.logger.log({ pageId, lanes: heads.length }, 'Held messages released');
+    return heads.length;
+  }
+
+  private async holdQueued(pageId: string): Promise<number> {
+    const held = await this.outbox.holdQueuedOfPage(pageId);
+    if (held > 0) this.logger.log({ pageId, messages: held }, 'Queued messages held: the Page is on hold');
+    return held;
+  }
+
+  /** Read fresh, never from a cache: the decision must see the latest committed status. */
+  private async isOnHold(pageId: string): Promise<boolean> {
+    try {
+      return HOLDING_STATUSES.has((await this.pages.findById(pageId)).status);
+    } catch (error) {
+      // An unknown Page's messages are released: they then fail with a clear error.
+      if (error instanceof PageNotFoundError) return false;
+      throw error;
     }
   }
 
   async sweep(): Promise<SweepReport> {
-    const report: SweepReport = { recoveredSending: 0, failedSending: 0, requeued: 0, releasedPages: 0 };
+    const report: SweepReport = {
+      recoveredSending: 0,
+      failedSending: 0,
+      requeued: 0,
+      releasedPages: 0,
+      heldPages: 0,
+    };
 
     // A row `sending` for longer than any Graph call can take (GRAPH_API_TIMEOUT_MS) lost its worker.
     // Re-sending it is the one path to a duplicate (see SendAttemptService).
@@ -95,15 +149,17 @@ export class OutboxRecoveryService implements OnModuleInit, OnModuleDestroy {
       if (touched && (await this.scheduler.enqueue(touched))) report.requeued++;
     }
 
-    // Held messages of Pages that are no longer on hold (the status changed in another process, or a
-    // release was missed). A removed Page's messages are released too: they then fail with a clear error.
+    // Pages with held messages: released when no longer on hold (the status changed in another
+    // process, or a release was missed; a removed Page's messages are released too, and then fail with
+    // a clear error); still on hold, their queued messages are held (a process that stopped between
+    // committing the hold and holding them).
     for (const pageId of await this.outbox.pagesWithHeld(HELD_PAGES_PER_SWEEP)) {
-      const routing = await this.pages.getRouting(pageId);
-      if (routing && HOLDING_STATUSES.has(routing.status)) continue;
-      if ((await this.releaseHeld(pageId)) > 0) report.releasedPages++;
+      const outcome = await this.followPageStatus(pageId);
+      if (outcome === 'released') report.releasedPages++;
+      else if (outcome === 'held') report.heldPages++;
     }
 
-    if (report.recoveredSending + report.failedSending + report.requeued + report.releasedPages > 0) {
+    if (Object.values(report).some((n) => n > 0)) {
       this.logger.warn({ ...report }, 'Outbox sweep moved stuck messages');
     }
     return report;

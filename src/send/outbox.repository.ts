@@ -192,6 +192,21 @@ export class OutboxRepository {
     return rows[0] ?? null;
   }
 
+  /**
+   * The Page went on hold: every queued message of it is held, in one statement. Needed for the
+   * messages no job will look at again: one that waits behind its lane's head (its job ran while the
+   * Page was still active and left it for the lane to wake) stays queued forever once the head is held
+   * instead of finished. Returns how many were held.
+   */
+  async holdQueuedOfPage(pageId: string): Promise<number> {
+    const result: unknown = await this.db.query(
+      `UPDATE outbound_messages m SET status = 'held', updated_at = now()
+       WHERE m.page_id = $1 AND m.status = 'queued' RETURNING m.id`,
+      [pageId],
+    );
+    return rowsOf(result).length;
+  }
+
   /** No pacing token yet: move the queued message's due time (no attempt consumed). */
   async postpone(id: string, delayMs: number): Promise<OutboundMessage | null> {
     const rows = await this.query(
