@@ -5,6 +5,8 @@ import { createApp } from './app.factory';
 import { loadAppConfig } from './config/app.config';
 import { ALL_CONFIG_LOADERS } from './config/all-configs';
 import { ConfigValidationError } from './config/validate-env';
+import { redactText } from './logging/redact';
+import { RedactingConsoleLogger } from './logging/redacting-console-logger';
 
 /** Validates every config area up front so one run names every bad variable, then exits 1. */
 function checkConfiguration(): void {
@@ -57,6 +59,8 @@ function stopGracefullyOn(signals: NodeJS.Signals[], app: NestFastifyApplication
 
 async function bootstrap(): Promise<void> {
   checkConfiguration();
+  // Until the JSON logger takes over (and when the boot fails before it does), Nest prints with this.
+  Logger.overrideLogger(new RedactingConsoleLogger());
   const config = loadAppConfig();
   const app = await createApp();
   stopGracefullyOn(['SIGTERM', 'SIGINT'], app, config.shutdownTimeoutMs);
@@ -67,7 +71,8 @@ bootstrap().catch((error: unknown) => {
   if (error instanceof ConfigValidationError) {
     process.stderr.write(`${error.message}\n`);
   } else {
-    process.stderr.write(`messenger-hub failed to start: ${(error as Error)?.stack ?? String(error)}\n`);
+    // A connection error may quote DATABASE_URL or REDIS_URL.
+    process.stderr.write(`messenger-hub failed to start: ${redactText((error as Error)?.stack ?? String(error))}\n`);
   }
   process.exit(1);
 });

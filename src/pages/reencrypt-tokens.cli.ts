@@ -6,6 +6,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ALL_CONFIGS } from '../config/all-configs';
 import { ConfigValidationError } from '../config/validate-env';
 import { DatabaseModule } from '../database/database.module';
+import { redactText } from '../logging/redact';
+import { RedactingConsoleLogger } from '../logging/redacting-console-logger';
 import { Page } from './page.entity';
 import { PagesRepository } from './pages.repository';
 import { TokenReencryptionService } from './token-reencryption.service';
@@ -34,7 +36,8 @@ async function main(): Promise<number> {
     throw new Error('--batch must be a positive whole number');
 
   const context = await NestFactory.createApplicationContext(ReencryptTokensModule, {
-    logger: ['error', 'warn'],
+    // A connection error may quote DATABASE_URL.
+    logger: new RedactingConsoleLogger({ logLevels: ['error', 'warn'] }),
   });
   try {
     const summary = await context.get(TokenReencryptionService).reencryptAll(batchSize);
@@ -49,7 +52,7 @@ main().then(
   (code) => process.exit(code),
   (error: unknown) => {
     const message =
-      error instanceof ConfigValidationError ? error.message : ((error as Error)?.stack ?? String(error));
+      error instanceof ConfigValidationError ? error.message : redactText((error as Error)?.stack ?? String(error));
     process.stderr.write(`tokens:reencrypt failed: ${message}\n`);
     process.exit(2);
   },
