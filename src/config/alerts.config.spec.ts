@@ -60,4 +60,23 @@ describe('alerts configuration', () => {
     ]);
     expect(problems.join('\n')).not.toContain('secret-path-value');
   });
+
+  it('refuses a webhook URL that is not https in production, without echoing it', () => {
+    const problems = problemsOf(() =>
+      loadAlertsConfig({ NODE_ENV: 'production', ALERT_WEBHOOK_URL: 'http://hooks.example.com/services/secret-path-value' }),
+    );
+    expect(problems).toEqual([expect.stringMatching(/^ALERT_WEBHOOK_URL: must be an https:\/\/ URL when NODE_ENV=production/)]);
+    expect(problems.join('\n')).not.toContain('secret-path-value');
+  });
+
+  it.each(['https://hooks.slack.com/services/T0/B0/abc', 'http://127.0.0.1:9000/hook', 'http://localhost/hook', 'http://[::1]/hook'])(
+    'accepts %s in production',
+    (url) => {
+      expect(loadAlertsConfig({ NODE_ENV: 'production', ALERT_WEBHOOK_URL: url }).webhookUrl).toBe(url);
+    },
+  );
+
+  it('accepts a plain http webhook outside production', () => {
+    expect(loadAlertsConfig({ ALERT_WEBHOOK_URL: 'http://alerts.internal/hook' }).webhookUrl).toBe('http://alerts.internal/hook');
+  });
 });

@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { IsInt, IsOptional, IsUrl, Max, Min } from 'class-validator';
-import { validateEnv, type Env } from './validate-env';
+import { assertNoProblems, requireHttpsInProduction, validateEnv, type Env } from './validate-env';
 
 class AlertsEnv {
   // Slack webhook URLs carry their secret in the path: the value is never logged or echoed.
@@ -37,6 +37,10 @@ class AlertsEnv {
 
 export function loadAlertsConfig(env: Env = process.env) {
   const v = validateEnv(AlertsEnv, env);
+  const problems: string[] = [];
+  // The URL is the credential: over plain http anyone on the path could post alerts.
+  requireHttpsInProduction(env, 'ALERT_WEBHOOK_URL', v.ALERT_WEBHOOK_URL, problems);
+  assertNoProblems(problems);
   return {
     /** Slack-compatible incoming webhook; no HTTP sink when unset. Secret: never log it. */
     webhookUrl: v.ALERT_WEBHOOK_URL ?? null,

@@ -38,6 +38,10 @@ class AppEnv {
   @IsInt({ message: 'must be a number of milliseconds' })
   @Min(0)
   SHUTDOWN_TIMEOUT_MS?: number;
+
+  @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
+  DOCS_ENABLED?: boolean;
 }
 
 export function parseByteSize(text: string): number {
@@ -61,6 +65,8 @@ export function loadAppConfig(env = process.env) {
     // `npm run migration:run` (the compose file's one-shot `migrate` service) instead.
     autoMigrate: v.DATABASE_AUTO_MIGRATE ?? !production,
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS ?? 25_000,
+    // Serve the OpenAPI page (/docs, /docs-json) on the web role; a deployment can hide it.
+    docsEnabled: v.DOCS_ENABLED ?? true,
   };
 }
 

@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { IsInt, IsOptional, Matches, Min } from 'class-validator';
-import { validateEnv } from './validate-env';
+import { assertNoProblems, parsesAsUrl, validateEnv } from './validate-env';
 
 class DatabaseEnv {
   @IsOptional()
@@ -17,6 +17,13 @@ export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/messenge
 
 export function loadDatabaseConfig(env = process.env) {
   const v = validateEnv(DatabaseEnv, env);
+  const problems: string[] = [];
+  // Caught here, by name: a URL that fails to parse later throws an error that carries the whole
+  // value, password included (Node's TypeError `input`), to whatever prints it.
+  if (v.DATABASE_URL !== undefined && !parsesAsUrl(v.DATABASE_URL)) {
+    problems.push('DATABASE_URL: is not a valid URL (percent-encode reserved characters in the user name and password)');
+  }
+  assertNoProblems(problems);
   return {
     url: v.DATABASE_URL ?? DEFAULT_DATABASE_URL,
     poolSize: v.DATABASE_POOL_SIZE ?? 10,

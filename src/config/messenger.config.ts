@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { IsInt, IsOptional, IsUrl, Matches, Min } from 'class-validator';
-import { assertNoProblems, secret, validateEnv } from './validate-env';
+import { assertNoProblems, requireHttpsInProduction, secret, validateEnv } from './validate-env';
 
 class MessengerEnv {
   @IsOptional()
@@ -31,6 +31,8 @@ export function loadMessengerConfig(env = process.env) {
   const appSecret = secret(env, 'FB_APP_SECRET', DEV_FB_APP_SECRET, problems);
   const verifyToken = secret(env, 'FB_VERIFY_TOKEN', DEV_FB_VERIFY_TOKEN, problems);
   if (env.NODE_ENV === 'production' && !v.FB_APP_ID) problems.push('FB_APP_ID: required when NODE_ENV=production');
+  // Every Graph call carries a Page token and appsecret_proof.
+  requireHttpsInProduction(env, 'GRAPH_API_BASE_URL', v.GRAPH_API_BASE_URL, problems);
   assertNoProblems(problems);
   return {
     appId: v.FB_APP_ID ?? DEV_FB_APP_ID,

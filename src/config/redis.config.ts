@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { IsOptional, Matches } from 'class-validator';
-import { validateEnv } from './validate-env';
+import { assertNoProblems, parsesAsUrl, validateEnv } from './validate-env';
 
 class RedisEnv {
   @IsOptional()
@@ -14,6 +14,12 @@ class RedisEnv {
 
 export function loadRedisConfig(env = process.env) {
   const v = validateEnv(RedisEnv, env);
+  const problems: string[] = [];
+  // As DATABASE_URL: refused by name here rather than by a parse error that quotes the password.
+  if (v.REDIS_URL !== undefined && !parsesAsUrl(v.REDIS_URL)) {
+    problems.push('REDIS_URL: is not a valid URL (percent-encode reserved characters in the user name and password)');
+  }
+  assertNoProblems(problems);
   return {
     url: v.REDIS_URL ?? 'redis://127.0.0.1:6379',
     // Every Redis key the platform writes (queues, counters) starts with this prefix.

@@ -1,11 +1,19 @@
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
+import { redactText } from '../logging/redact';
 
-/** Thrown at boot when the environment is unusable; main.ts prints it and exits 1. */
+/**
+ * Thrown at boot when the environment is unusable; main.ts prints it and exits 1. A problem that
+ * quotes a value never carries a URL's password or a token: the text is redacted here, once.
+ */
 export class ConfigValidationError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    const redacted = problems.map(redactText);
+    super(`Invalid configuration:\n${redacted.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigValidationError';
+    this.problems = redacted;
   }
 }
 
@@ -61,6 +69,41 @@ export function secret(
     problems.push(`${name}: must be at least ${minLength} characters in production`);
   }
   return value ?? '';
+}
+
+/** True when WHATWG `URL` (what the Redis and Postgres clients use) accepts `text`. */
+export function parsesAsUrl(text: string): boolean {
+  try {
+    new URL(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** localhost, 127.0.0.0/8 and ::1: plain HTTP to them never leaves the machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  return host === 'localhost' || host === '[::1]' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/**
+ * In production, `value` (an http(s) URL already format-checked) must be https, or http to a
+ * loopback host (a local fake Graph API, a sidecar). The value itself is not echoed: it may be secret.
+ */
+export function requireHttpsInProduction(env: Env, name: string, value: string | undefined, problems: string[]): void {
+  if (!isProduction(env) || value === undefined) return;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    problems.push(`${name}: must be an https:// URL`);
+    return;
+  }
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))) return;
+  problems.push(
+    `${name}: must be an https:// URL when NODE_ENV=production (plain http only to localhost, 127.0.0.0/8 or ::1)`,
+  );
 }
 
 export function assertNoProblems(problems: string[]): void {
