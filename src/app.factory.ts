@@ -5,17 +5,27 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { ApiKeyAuthenticator } from './common/auth/api-key-authenticator.service';
-import { registerAdminAuth } from './common/auth/admin-auth.hook';
+import { registerRouteAuth } from './common/auth/route-auth.hook';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
 import { createValidationPipe } from './common/http/validation.pipe';
 import { loadAppConfig } from './config/app.config';
+import { fastifyTrustProxy, loadHttpConfig } from './config/http.config';
 import { servesApi } from './config/app-role';
 import { REQUEST_ID_HEADER, requestIdFor } from './logging/logger-options';
+
+const DOCS_PATH = '/docs';
 
 /** Builds the configured (not yet listening) application: used by main.ts and by the e2e tests. */
 export async function createApp(options: AppModuleOptions = {}): Promise<NestFastifyApplication> {
   const config = loadAppConfig();
-  const adapter = new FastifyAdapter({ bodyLimit: config.webhookBodyLimit, genReqId: requestIdFor });
+  const http = loadHttpConfig();
+  // request.ip is the socket's address unless TRUST_PROXY names the proxies in front: a forged
+  // X-Forwarded-For then changes nothing, and behind a trusted balancer the real client is seen.
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.webhookBodyLimit,
+    genReqId: requestIdFor,
+    trustProxy: fastifyTrustProxy(http.trustProxy),
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(options), adapter, {
     rawBody: true,
     bufferLogs: true,
@@ -33,17 +43,13 @@ export async function createApp(options: AppModuleOptions = {}): Promise<NestFas
     void reply.header(REQUEST_ID_HEADER, request.id);
   });
   await app.register(helmet, { contentSecurityPolicy: false });
-  if (!servesApi(config.role)) {
+  registerRouteAuth(fastify, app.get(ApiKeyAuthenticator), {
+    publicPrefixes: [DOCS_PATH],
     // A worker answers health probes only.
-    fastify.addHook('onRequest', async (request, reply) => {
-      if (!request.url.startsWith('/health')) {
-        return reply.status(404).send({ statusCode: 404, error: 'Not Found', message: 'This is a worker process' });
-      }
-    });
-  }
-  registerAdminAuth(fastify, app.get(ApiKeyAuthenticator));
+    onlyPrefixes: servesApi(config.role) ? undefined : ['/health'],
+  });
 
-  if (servesApi(config.role)) {
+  if (servesApi(config.role) && config.docsEnabled) {
     const document = SwaggerModule.createDocument(
       app,
       new DocumentBuilder()
@@ -52,7 +58,7 @@ export async function createApp(options: AppModuleOptions = {}): Promise<NestFas
         .addBearerAuth()
         .build(),
     );
-    SwaggerModule.setup('docs', app, document);
+    SwaggerModule.setup(DOCS_PATH.slice(1), app, document);
   }
   return app;
 }

@@ -106,15 +106,20 @@ describe('Inbox (e2e)', () => {
       });
     });
 
-    it.each([
-      '/admin/events/999999999999',
-      '/admin/events/99999999999999999999',
-      '/admin/events/not-a-number',
-    ])('answers 404 for %s', async (url) => {
+    it.each(['/admin/events/999999999999', '/admin/events/9223372036854775807'])('answers 404 for %s', async (url) => {
       const res = await admin(url);
       expect(res.statusCode).toBe(404);
       expect(res.json()).toMatchObject({ code: 'inbound_event_not_found' });
     });
+
+    it.each(['/admin/events/99999999999999999999', '/admin/events/9223372036854775808', '/admin/events/not-a-number'])(
+      'answers 400 naming the id for %s (not an id the table can hold)',
+      async (url) => {
+        const res = await admin(url);
+        expect(res.statusCode).toBe(400);
+        expect(res.json()).toMatchObject({ code: 'validation_failed', fields: ['id'] });
+      },
+    );
 
     it.each([
       ['status=bogus', 'status'],

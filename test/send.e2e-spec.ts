@@ -238,20 +238,32 @@ describe('Send API (e2e)', () => {
       expect(await f.outboxCount(removed.id)).toBe(0);
     });
 
-    it('404 for an unknown message, whatever its id looks like', async () => {
-      for (const id of ['00000000-0000-4000-8000-000000000000', 'not-a-uuid']) {
+    it('404 for an unknown message id, 400 for one that is not a message id', async () => {
+      for (const [id, status] of [
+        ['00000000-0000-4000-8000-000000000000', 404],
+        ['not-a-uuid', 400],
+      ] as const) {
         const res = await t.app.inject({ method: 'GET', url: `/admin/messages/${id}`, headers: auth });
-        expect(res.statusCode).toBe(404);
-        expect(res.json().code).toBe('message_not_found');
+        expect(res.statusCode).toBe(status);
+        expect(res.json().code).toBe(status === 404 ? 'message_not_found' : 'validation_failed');
         for (const action of ['retry', 'cancel']) {
           const post = await t.app.inject({
             method: 'POST',
             url: `/admin/messages/${id}/${action}`,
             headers: auth,
           });
-          expect(post.statusCode).toBe(404);
+          expect(post.statusCode).toBe(status);
         }
       }
+    });
+
+    it('400 for a cursor beyond a 64-bit id, 404 for a Page id of 25 digits', async () => {
+      const cursor = await t.app.inject({ method: 'GET', url: '/admin/messages?cursor=9999999999999999999', headers: auth });
+      expect(cursor.statusCode).toBe(400);
+      expect(cursor.json().fields).toEqual(['cursor']);
+      const longPage = '1'.repeat(25);
+      const res = await f.send(longPage, { recipient: { id: '123' }, message: { text: 'x' } });
+      expect(res.statusCode).toBe(404);
     });
   });
 

@@ -12,6 +12,7 @@ export enum AlertKind {
   QueueBacklog = 'queue_backlog',
   WebhookErrors = 'webhook_errors',
   RedisUnavailable = 'redis_unavailable',
+  AuthFailures = 'auth_failures',
 }
 
 export const ALERT_KINDS: readonly AlertKind[] = Object.values(AlertKind);

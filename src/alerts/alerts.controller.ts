@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -12,9 +12,12 @@ import { AlertsAdminService } from './alerts-admin.service';
 import { AcknowledgeAlertBody } from './dto/acknowledge-alert.body';
 import { AlertPage, AlertView } from './dto/alert.view';
 import { ListAlertsQuery } from './dto/list-alerts.query';
+import { UuidParam } from '../common/http/id-params';
+import { Audience } from '../common/auth/audience';
 
 @ApiTags('admin: alerts')
 @ApiBearerAuth()
+@Audience('admin')
 @Controller('admin/alerts')
 export class AlertsController {
   constructor(private readonly alerts: AlertsAdminService) {}
@@ -33,7 +36,7 @@ export class AlertsController {
   @ApiOkResponse({ type: AlertView })
   @ApiBadRequestResponse({ description: 'The id is not a UUID' })
   @ApiNotFoundResponse({ description: 'No such alert' })
-  async findOne(@Param('id', new ParseUUIDPipe()) id: string): Promise<AlertView> {
+  async findOne(@Param() { id }: UuidParam): Promise<AlertView> {
     return AlertView.from(await this.alerts.findById(id));
   }
 
@@ -44,7 +47,7 @@ export class AlertsController {
   @ApiNotFoundResponse({ description: 'No such alert' })
   @ApiConflictResponse({ description: 'The alert is already resolved' })
   async acknowledge(
-    @Param('id', new ParseUUIDPipe()) id: string,
+    @Param() { id }: UuidParam,
     @Body() body: AcknowledgeAlertBody = {},
   ): Promise<AlertView> {
     return AlertView.from(await this.alerts.acknowledge(id, body?.by ?? null));
@@ -55,7 +58,7 @@ export class AlertsController {
   @ApiOperation({ summary: 'Resolve: the next raise with the same dedup key opens a new alert' })
   @ApiOkResponse({ type: AlertView })
   @ApiNotFoundResponse({ description: 'No such alert' })
-  async resolve(@Param('id', new ParseUUIDPipe()) id: string): Promise<AlertView> {
+  async resolve(@Param() { id }: UuidParam): Promise<AlertView> {
     return AlertView.from(await this.alerts.resolve(id));
   }
 }

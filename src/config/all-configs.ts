@@ -1,6 +1,7 @@
 import { alertsConfig, loadAlertsConfig } from './alerts.config';
 import { appConfig, loadAppConfig } from './app.config';
 import { databaseConfig, loadDatabaseConfig } from './database.config';
+import { httpConfig, loadHttpConfig } from './http.config';
 import { inboundConfig, loadInboundConfig } from './inbound.config';
 import { inboxConfig, loadInboxConfig } from './inbox.config';
 import { loadMessengerConfig, messengerConfig } from './messenger.config';
@@ -26,6 +27,7 @@ export const ALL_CONFIGS = [
   inboundConfig,
   webhookConfig,
   inboxConfig,
+  httpConfig,
 ];
 
 export const ALL_CONFIG_LOADERS: Array<() => unknown> = [
@@ -40,4 +42,5 @@ export const ALL_CONFIG_LOADERS: Array<() => unknown> = [
   () => loadInboundConfig(),
   () => loadWebhookConfig(),
   () => loadInboxConfig(),
+  () => loadHttpConfig(),
 ];

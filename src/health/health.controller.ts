@@ -9,6 +9,7 @@ import {
 import type { FastifyReply } from 'fastify';
 import { reasonPhrase } from '../common/http/error-body';
 import { RedisHealthIndicator } from './redis.health';
+import { Audience } from '../common/auth/audience';
 
 /** The 503 body: the API's error shape, plus which dependencies are up and which are down. */
 export interface NotReadyBody {
@@ -21,6 +22,7 @@ export interface NotReadyBody {
 }
 
 @ApiTags('health')
+@Audience('public')
 @Controller('health')
 export class HealthController {
   constructor(

@@ -3,9 +3,12 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 import { ListInboundEventsQuery } from './inbox-admin.dto';
 import { InboundEventDetail, InboundEventPage } from './inbound-event.view';
 import { InboxService } from './inbox.service';
+import { EventIdParam } from '../common/http/id-params';
+import { Audience } from '../common/auth/audience';
 
 @ApiTags('admin: events')
 @ApiBearerAuth()
+@Audience('admin')
 @Controller('admin/events')
 export class InboxAdminController {
   constructor(private readonly inbox: InboxService) {}
@@ -20,7 +23,7 @@ export class InboxAdminController {
   @Get(':id')
   @ApiOperation({ summary: 'One inbox event with its payload' })
   @ApiOkResponse({ type: InboundEventDetail })
-  get(@Param('id') id: string): Promise<InboundEventDetail> {
+  get(@Param() { id }: EventIdParam): Promise<InboundEventDetail> {
     return this.inbox.findById(id);
   }
 }

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, Matches } from 'class-validator';
 import { INBOUND_EVENT_STATUSES, INBOUND_EVENT_TYPES, type InboundEventStatus } from './inbound-event.types';
+import { IsBigintId } from '../common/http/id-params';
 import { LimitQuery } from '../common/http/limit.query';
 
 export class ListInboundEventsQuery extends LimitQuery {
@@ -26,6 +27,6 @@ export class ListInboundEventsQuery extends LimitQuery {
 
   @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page' })
   @IsOptional()
-  @Matches(/^\d{1,18}$/, { message: 'cursor must be a nextCursor returned by this endpoint' })
+  @IsBigintId({ message: 'cursor must be a nextCursor returned by this endpoint' })
   cursor?: string;
 }

@@ -15,11 +15,13 @@ import { PageProfileService } from './page-profile.service';
 import { PageRegistrationService, type ImportResult } from './page-registration.service';
 import { PageView } from './page-view';
 import { PagesService, type PageList } from './pages.service';
+import { Audience } from '../common/auth/audience';
 
 const DEFAULT_LIMIT = 50;
 
 @ApiTags('pages')
 @ApiBearerAuth()
+@Audience('admin')
 @Controller('admin/pages')
 export class PagesController {
   constructor(

@@ -17,9 +17,13 @@ import { MessageList, MessageView, SendAccepted } from './dto/message.view';
 import { recipientOf, SendMessageDto } from './dto/send-message.dto';
 import { OutboxAdminService } from './outbox-admin.service';
 import { SendService } from './send.service';
+import { UuidParam } from '../common/http/id-params';
+import { PageIdParam } from '../pages/dto/page-id.param';
+import { Audience } from '../common/auth/audience';
 
 @ApiTags('messages')
 @ApiBearerAuth()
+@Audience('admin')
 @Controller('admin')
 export class SendController {
   constructor(
@@ -51,7 +55,7 @@ export class SendController {
   @ApiNotFoundResponse({ description: 'Unknown Page' })
   @ApiUnprocessableEntityResponse({ description: 'outside_messaging_window: Facebook would refuse it' })
   async sendMessage(
-    @Param('pageId') pageId: string,
+    @Param() { pageId }: PageIdParam,
     @Body() body: SendMessageDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -82,7 +86,7 @@ export class SendController {
   @ApiOperation({ summary: 'One outbox message with its last error and what to do about it' })
   @ApiOkResponse({ type: MessageView })
   @ApiNotFoundResponse({ description: 'Unknown message' })
-  get(@Param('id') id: string): Promise<MessageView> {
+  get(@Param() { id }: UuidParam): Promise<MessageView> {
     return this.admin.get(id);
   }
 
@@ -92,7 +96,7 @@ export class SendController {
   @ApiOkResponse({ type: MessageView })
   @ApiNotFoundResponse({ description: 'Unknown message' })
   @ApiConflictResponse({ description: 'The message is not failed or held' })
-  retry(@Param('id') id: string): Promise<MessageView> {
+  retry(@Param() { id }: UuidParam): Promise<MessageView> {
     return this.admin.retry(id);
   }
 
@@ -102,7 +106,7 @@ export class SendController {
   @ApiOkResponse({ type: MessageView })
   @ApiNotFoundResponse({ description: 'Unknown message' })
   @ApiConflictResponse({ description: 'The message is not queued or held' })
-  cancel(@Param('id') id: string): Promise<MessageView> {
+  cancel(@Param() { id }: UuidParam): Promise<MessageView> {
     return this.admin.cancel(id);
   }
 }

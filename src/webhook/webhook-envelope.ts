@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { jsonTooDeep } from '../common/http/json-depth';
 import { MESSAGING_EVENT_KEYS, type InboundEventSource, type InboundEventType, type NewInboundEvent } from '../inbox/inbound-event.types';
 import { InvalidWebhookBodyError } from './webhook.errors';
 
@@ -24,6 +25,7 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
  * for anything that is not a webhook envelope; tolerates any event content (unknown types are stored).
  */
 export function readWebhookBody(raw: Buffer, receivedAtMs = Date.now()): WebhookBody {
+  if (jsonTooDeep(raw)) throw new InvalidWebhookBodyError('Body is nested too deeply');
   let body: unknown;
   try {
     body = JSON.parse(raw.toString('utf8'));

@@ -6,9 +6,11 @@ import { RAW_BODY_ROUTE } from './webhook-raw-body';
 import { WebhookSignatureGuard } from './webhook-signature.guard';
 import { WebhookVerificationService } from './webhook-verification.service';
 import { WebhookService } from './webhook.service';
+import { Audience } from '../common/auth/audience';
 
 /** Facebook's callback URL: the verification handshake and event delivery. */
 @ApiExcludeController()
+@Audience('public')
 @Controller('webhook')
 export class WebhookController {
   constructor(

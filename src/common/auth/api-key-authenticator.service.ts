@@ -1,4 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AlertKind } from '../../alerts/alert-kind';
+import { AlertsService } from '../../alerts/alerts.service';
+import { httpConfig, type HttpConfig } from '../../config/http.config';
 import { securityConfig, type SecurityConfig } from '../../config/security.config';
 import { RedisService } from '../../redis/redis.service';
 import { bearerToken, secretsEqual } from './api-key';
@@ -8,8 +11,22 @@ export type ApiKeyKind = 'admin' | 'site';
 export type AuthOutcome = { ok: true } | { ok: false; status: 401 | 429; retryAfterSeconds?: number };
 
 /**
- * Checks Bearer API keys and locks out addresses that keep presenting wrong ones. Only failures are
- * counted (in Redis, so every web instance shares the count); authenticated calls never are.
+ * One atomic step per failed attempt: count it for the address and for the whole deployment, start
+ * each window on its first failure, and answer both counts and the address's remaining window.
+ */
+const COUNT_FAILURE = `
+local own = redis.call('INCR', KEYS[1])
+if own == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+local all = redis.call('INCR', KEYS[2])
+if all == 1 then redis.call('EXPIRE', KEYS[2], ARGV[1]) end
+return { own, all, redis.call('TTL', KEYS[1]) }
+`;
+
+/**
+ * Checks Bearer API keys. A correct key is always accepted: keys are long and random, so the
+ * failure throttle only sheds noise and can never lock the operator out. Only failures are counted
+ * (in Redis, shared by every web instance), per client address as Fastify resolved it (the socket,
+ * or the client behind a trusted proxy: see TRUST_PROXY), so a forged X-Forwarded-For changes nothing.
  */
 @Injectable()
 export class ApiKeyAuthenticator {
@@ -17,46 +34,52 @@ export class ApiKeyAuthenticator {
 
   constructor(
     @Inject(securityConfig.KEY) private readonly config: SecurityConfig,
+    @Inject(httpConfig.KEY) private readonly http: HttpConfig,
     private readonly redis: RedisService,
+    private readonly alerts: AlertsService,
   ) {}
 
   async authenticate(kind: ApiKeyKind, authorization: string | string[] | undefined, ip: string): Promise<AuthOutcome> {
-    const counterKey = this.redis.key('auth-failures', kind, ip);
-    const failures = await this.readFailures(counterKey);
-    if (failures >= this.config.authFailureLimit) {
-      return { ok: false, status: 429, retryAfterSeconds: await this.ttl(counterKey) };
-    }
     const token = bearerToken(authorization);
     const expected = kind === 'admin' ? this.config.adminApiKey : this.config.siteApiKey;
     if (token !== undefined && secretsEqual(token, expected)) return { ok: true };
-    await this.countFailure(counterKey);
+
+    const counted = await this.countFailure(kind, ip);
     this.logger.warn({ kind, ip, presented: token === undefined ? 'none' : 'wrong' }, 'API key authentication failed');
+    if (counted === undefined) return { ok: false, status: 401 };
+    if (counted.deploymentFailures === this.http.authFailureAlertThreshold) this.raiseAlert(counted.deploymentFailures);
+    if (counted.addressFailures > this.config.authFailureLimit) {
+      return { ok: false, status: 429, retryAfterSeconds: counted.retryAfterSeconds };
+    }
     return { ok: false, status: 401 };
   }
 
-  // Redis down: authentication still works, only the lockout is skipped until it is back.
-  private async readFailures(key: string): Promise<number> {
+  // Redis down: authentication still works, only the throttle is skipped until it is back.
+  private async countFailure(
+    kind: ApiKeyKind,
+    ip: string,
+  ): Promise<{ addressFailures: number; deploymentFailures: number; retryAfterSeconds: number } | undefined> {
+    const window = this.config.authFailureWindowSeconds;
     try {
-      return Number((await this.redis.client.get(key)) ?? 0);
+      const [own, all, ttl] = (await this.redis.client.eval(
+        COUNT_FAILURE,
+        2,
+        this.redis.key('auth-failures', kind, ip),
+        this.redis.key('auth-failures', 'all'),
+        window,
+      )) as [number, number, number];
+      return { addressFailures: own, deploymentFailures: all, retryAfterSeconds: ttl > 0 ? ttl : window };
     } catch {
-      return 0;
+      return undefined;
     }
   }
 
-  private async countFailure(key: string): Promise<void> {
-    try {
-      await this.redis.client
-        .multi()
-        .incr(key)
-        .expire(key, this.config.authFailureWindowSeconds, 'NX')
-        .exec();
-    } catch {
-      // see readFailures
-    }
-  }
-
-  private async ttl(key: string): Promise<number> {
-    const seconds = await this.redis.client.ttl(key).catch(() => -1);
-    return seconds > 0 ? seconds : this.config.authFailureWindowSeconds;
+  private raiseAlert(failures: number): void {
+    void this.alerts.raise({
+      kind: AlertKind.AuthFailures,
+      severity: 'warning',
+      title: `${failures} failed API key authentications within ${this.config.authFailureWindowSeconds} s`,
+      details: { failures, windowSeconds: this.config.authFailureWindowSeconds },
+    });
   }
 }

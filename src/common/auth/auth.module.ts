@@ -1,10 +1,12 @@
 import { Global, Module } from '@nestjs/common';
+import { AlertsModule } from '../../alerts/alerts.module';
 import { ApiKeyAuthenticator } from './api-key-authenticator.service';
-import { SiteApiKeyGuard } from './site-api-key.guard';
 
+/** API key checks for the route auth hook (see route-auth.hook.ts), which app.factory.ts installs. */
 @Global()
 @Module({
-  providers: [ApiKeyAuthenticator, SiteApiKeyGuard],
-  exports: [ApiKeyAuthenticator, SiteApiKeyGuard],
+  imports: [AlertsModule],
+  providers: [ApiKeyAuthenticator],
+  exports: [ApiKeyAuthenticator],
 })
 export class AuthModule {}

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { OUTBOUND_STATUSES, type OutboundStatus } from '../outbound-message.entity';
+import { IsBigintId } from '../../common/http/id-params';
 import { LimitQuery } from '../../common/http/limit.query';
 
 export class ListMessagesQuery extends LimitQuery {
@@ -25,6 +26,6 @@ export class ListMessagesQuery extends LimitQuery {
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
   @IsOptional()
-  @Matches(/^\d{1,19}$/, { message: 'must be a cursor returned by this endpoint' })
+  @IsBigintId({ message: 'must be a cursor returned by this endpoint' })
   cursor?: string;
 }
