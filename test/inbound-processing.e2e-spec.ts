@@ -56,7 +56,13 @@ describe('Inbound processor (e2e)', () => {
   });
   const rowsOf = async (page: string) =>
     (
-      await sql.query<{ id: string; status: string; attempts: number; last_error: string | null; text: string }>(
+      await sql.query<{
+        id: string;
+        status: string;
+        attempts: number;
+        last_error: string | null;
+        text: string;
+      }>(
         `SELECT id, status, attempts, last_error, payload->'message'->>'text' AS text
          FROM inbound_events WHERE page_id = $1 ORDER BY fb_timestamp, id`,
         [page],
@@ -89,7 +95,13 @@ describe('Inbound processor (e2e)', () => {
       ['n:3', 'done', 1],
     ]);
     const calls = await callsOf(page);
-    expect(calls.map((c) => `${c.label}#${c.attempt}`)).toEqual(['n:1#1', 'throw2:2#1', 'throw2:2#2', 'throw2:2#3', 'n:3#1']);
+    expect(calls.map((c) => `${c.label}#${c.attempt}`)).toEqual([
+      'n:1#1',
+      'throw2:2#1',
+      'throw2:2#2',
+      'throw2:2#3',
+      'n:3#1',
+    ]);
   });
 
   it('fails an always-throwing event after INBOUND_MAX_ATTEMPTS, alerts once, moves on; replay works', async () => {
@@ -125,9 +137,9 @@ describe('Inbound processor (e2e)', () => {
     expect((await callsOf(page)).filter((c) => c.label === 'n:2')).toHaveLength(1);
   });
 
-  it('answers 404 for an unknown event or Page, 409 while an event is pending, 400 for a bad status', async () => {
+  it('answers 404 for an unknown event or Page, 400 for a malformed id, 409 while an event is pending, 400 for a bad status', async () => {
     expect((await admin('POST', '/admin/events/999999999/replay')).statusCode).toBe(404);
-    expect((await admin('POST', '/admin/events/not-a-number/replay')).statusCode).toBe(404);
+    expect((await admin('POST', '/admin/events/not-a-number/replay')).statusCode).toBe(400);
     expect((await admin('POST', `/admin/pages/${fbId()}/events/replay`)).statusCode).toBe(404);
     const page = fbId();
     await insertPage(sql, page);
@@ -171,13 +183,22 @@ describe('Inbound processor (e2e)', () => {
     });
     await post([echo(INBOUND_APP_ID, 'mine'), echo('123456', 'theirs'), echo(undefined, 'inbox')]);
     await settled(page, 3);
-    expect((await callsOf(page)).map((c) => `${c.kind}:${c.label}`)).toEqual(['own-echo:mine', 'echo:theirs', 'echo:inbox']);
-    const conv = await sql.query(`SELECT last_user_message_at, last_event_at FROM conversations WHERE page_id = $1`, [page]);
+    expect((await callsOf(page)).map((c) => `${c.kind}:${c.label}`)).toEqual([
+      'own-echo:mine',
+      'echo:theirs',
+      'echo:inbox',
+    ]);
+    const conv = await sql.query(
+      `SELECT last_user_message_at, last_event_at FROM conversations WHERE page_id = $1`,
+      [page],
+    );
     expect(conv.rows).toEqual([{ last_user_message_at: null, last_event_at: expect.any(Date) }]);
 
     await post([msg(page, user, 'n:after-echo')]);
     await settled(page, 4);
-    const after = await sql.query(`SELECT last_user_message_at FROM conversations WHERE page_id = $1`, [page]);
+    const after = await sql.query(`SELECT last_user_message_at FROM conversations WHERE page_id = $1`, [
+      page,
+    ]);
     expect(after.rows[0].last_user_message_at).toEqual(new Date(clock));
   });
 
