@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AlertKind } from '../alerts/alert-kind';
 import { AlertsService } from '../alerts/alerts.service';
 import type { GraphApiError } from '../graph/graph-api.error';
+import { PageCredentialsCache } from './page-credentials.cache';
 import { PageStatusEvents } from './page-status.events';
 import { toPageView, type PageView } from './page-view';
 import type { Page, PageStatus } from './page.entity';
@@ -29,6 +30,20 @@ export interface PageList {
 
 // The inbound processor asks for every event; a Page's status may lag this much in other processes.
 const ROUTING_CACHE_MS = 5_000;
+/**
+ * The send path asks for every message. Why a status or token up to this old is safe to send with:
+ * - Facebook's verdicts (190 token, 200 permission, 368 policy) come from the call itself, whatever
+ *   the cache says; the send policy then re-reads the Page fresh (a replaced token is retried with the
+ *   new one, see getCredentials), and the process that records the new status forgets its entry.
+ * - A hold committed by another process (an operator's pause in the web role) holds the Page's queued
+ *   messages in the same moment (OutboxRecoveryService), and a send claims only a queued message, so a
+ *   stale "active" here cannot send those. What can still go out, within this many seconds of the
+ *   hold, removal or token change, is a message accepted meanwhile by a process whose routing cache
+ *   (ROUTING_CACHE_MS, the same bound) had not seen it yet.
+ * - The other direction (cached "on hold", the Page resumed elsewhere) never holds a message on the
+ *   cache's word: the send path re-reads fresh before holding.
+ */
+const CREDENTIALS_CACHE_MS = ROUTING_CACHE_MS;
 const MAX_ROUTING_CACHED = 10_000;
 // last_event_at is informational: one write per Page per minute and process is plenty.
 const TOUCH_EVERY_MS = 60_000;
@@ -42,6 +57,7 @@ export class PagesService {
   private readonly logger = new Logger(PagesService.name);
   private readonly routing = new Map<string, { value: PageRouting; expiresAt: number }>();
   private readonly touched = new Map<string, number>();
+  private readonly credentials = new PageCredentialsCache(CREDENTIALS_CACHE_MS);
 
   constructor(
     private readonly repository: PagesRepository,
@@ -65,10 +81,26 @@ export class PagesService {
     return { items, nextCursor };
   }
 
-  /** The Page's decrypted token and status; the caller decides whether the status allows sending. */
+  /**
+   * The Page's decrypted token and status, read now; the caller decides whether the status allows
+   * sending. Also renews what getCachedCredentials answers.
+   */
   async getCredentials(pageId: string): Promise<PageCredentials> {
-    const page = await this.load(pageId);
-    return { pageId, status: page.status, bot: page.bot, accessToken: this.openToken(page) };
+    const epoch = this.credentials.begin();
+    try {
+      const page = await this.load(pageId);
+      const value = { pageId, status: page.status, bot: page.bot, accessToken: this.openToken(page) };
+      this.credentials.set(value, epoch);
+      return value;
+    } catch (error) {
+      this.credentials.forget(pageId);
+      throw error;
+    }
+  }
+
+  /** getCredentials answered from a cache of CREDENTIALS_CACHE_MS (why that is safe: see there). */
+  async getCachedCredentials(pageId: string): Promise<PageCredentials> {
+    return this.credentials.through(pageId, () => this.getCredentials(pageId));
   }
 
   /** Status and bot, cached for a few seconds; null for an unknown Page (never cached). */
@@ -163,6 +195,7 @@ export class PagesService {
   /** After a committed change: drop cached views of the Page and announce a status change. True if it changed. */
   committed(change: PageChange): boolean {
     this.routing.delete(change.page.pageId);
+    this.credentials.forget(change.page.pageId);
     if (change.page.status === change.previous) return false;
     this.events.emit({ pageId: change.page.pageId, status: change.page.status, previous: change.previous });
     return true;

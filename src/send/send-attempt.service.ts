@@ -81,7 +81,11 @@ export class SendAttemptService {
   /** The Page's token and status; null when the message was settled here (its Page is gone). */
   private async credentialsFor(message: OutboundMessage): Promise<PageCredentials | null> {
     try {
-      return await this.pages.getCredentials(message.pageId);
+      const credentials = await this.pages.getCachedCredentials(message.pageId);
+      // The cache may not have seen a resume committed elsewhere: a hold is decided on a fresh read.
+      return HOLDING_STATUSES.has(credentials.status)
+        ? await this.pages.getCredentials(message.pageId)
+        : credentials;
     } catch (error) {
       if (
         error instanceof PageNotFoundError ||
@@ -201,6 +205,7 @@ export class SendAttemptService {
     }
   }
 
+  /** Read fresh (which also renews the cached credentials, so the retry uses the new token). */
   private async tokenReplacedSince(pageId: string, usedToken: string): Promise<boolean> {
     try {
       return (await this.pages.getCredentials(pageId)).accessToken !== usedToken;
