@@ -5,8 +5,11 @@ import { JobName, QueueName, type JobOf } from '../queue/queue.constants';
 import type { OutboundMessage } from './outbound-message.entity';
 import { OutboxRepository } from './outbox.repository';
 
-/** Our own retries decide everything; Bull runs each job once. */
-export const SEND_JOB_OPTIONS: JobOptions = { attempts: 1, removeOnComplete: 1_000, removeOnFail: 5_000 };
+/**
+ * Our own retries decide everything; Bull runs each job once. A completed send job is removed at once
+ * (the outbox row is the record; keeping 1,000 cost Redis writes and trimming on every completion).
+ */
+export const SEND_JOB_OPTIONS: JobOptions = { attempts: 1, removeOnComplete: true, removeOnFail: 5_000 };
 
 /**
  * A send job's id names the row state it was scheduled for: `${id}:${attempts}:${nextAttemptAt ms}`.
@@ -31,16 +34,45 @@ export class SendScheduler {
 
   async enqueue(message: OutboundMessage, delayMs = 0): Promise<boolean> {
     try {
-      await this.queue.add(
-        JobName.SendMessage,
-        { messageId: message.id },
-        { ...SEND_JOB_OPTIONS, jobId: sendJobId(message), delay: Math.max(0, Math.round(delayMs)) },
-      );
+      await this.queue.add(JobName.SendMessage, { messageId: message.id }, jobOptions(message, delayMs));
       return true;
     } catch (error) {
       this.logger.warn(
         { messageId: message.id, err: { message: (error as Error)?.message } },
         'Send job not added (Redis?); the outbox sweep will pick the message up',
+      );
+      return false;
+    }
+  }
+
+  /**
+   * Jobs for messages committed together (call it after the commit), in one Redis round trip. Only
+   * the earliest queued message of each lane gets a job: the lane starts the ones behind it when its
+   * turn comes (wakeLane), so their own jobs would only find it was not their turn. Held messages get
+   * none (released with their Page).
+   */
+  async enqueueMany(messages: OutboundMessage[]): Promise<boolean> {
+    const heads = new Map<string, OutboundMessage>();
+    for (const message of messages) {
+      if (message.status !== 'queued') continue;
+      const lane = JSON.stringify([message.pageId, message.recipientKey]);
+      const earlier = heads.get(lane);
+      if (!earlier || BigInt(message.seq) < BigInt(earlier.seq)) heads.set(lane, message);
+    }
+    if (heads.size === 0) return true;
+    try {
+      await this.queue.addBulk(
+        [...heads.values()].map((message) => ({
+          name: JobName.SendMessage,
+          data: { messageId: message.id },
+          opts: jobOptions(message, 0),
+        })),
+      );
+      return true;
+    } catch (error) {
+      this.logger.warn(
+        { messages: heads.size, err: { message: (error as Error)?.message } },
+        'Send jobs not added (Redis?); the outbox sweep will pick the messages up',
       );
       return false;
     }
@@ -66,4 +98,8 @@ export class SendScheduler {
     const state = await job.getState();
     return state === 'waiting' || state === 'delayed' || state === 'active' || state === 'paused';
   }
+}
+
+function jobOptions(message: OutboundMessage, delayMs: number): JobOptions {
+  return { ...SEND_JOB_OPTIONS, jobId: sendJobId(message), delay: Math.max(0, Math.round(delayMs)) };
 }
