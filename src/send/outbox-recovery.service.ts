@@ -61,11 +61,12 @@ export class OutboxRecoveryService implements OnModuleInit, OnModuleDestroy {
    * queued message is held; otherwise held messages are released. Called after a status change was
    * committed (`onHold` is that status) and by the sweep (`onHold` undefined: read it).
    *
-   * Why the hold is needed: a send job reads the Page before acting, so a job that read it as active
-   * just before the hold was committed leaves its message queued: the lane's head goes on to be held,
-   * and a message behind it, whose job found it was not its turn, is never looked at again. Holding
-   * every queued message after the commit reaches them all; a job that starts after the commit reads
-   * the new status and holds its message itself.
+   * Why the hold is needed: a send job claims a message, then reads the Page (from a cache of a few
+   * seconds, see PagesService), so a job that read it as active just before the hold was committed
+   * leaves its message queued: the lane's head goes on to be held, and a message behind it, whose job
+   * found it was not its turn, is never looked at again. Holding every queued message after the commit
+   * reaches them all, and a claim takes only a queued message; a job of this process that starts
+   * after the commit reads the new status (the commit dropped the cached one) and holds its message.
    *
    * Two changes in a row (a pause, then a resume) run concurrently and their statements may land in
    * either order: after acting, the status is read again, and the last change always wins.

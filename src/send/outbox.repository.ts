@@ -37,8 +37,45 @@ const EARLIER_IN_LANE = `EXISTS (
   WHERE e.page_id = m.page_id AND e.recipient_key = m.recipient_key AND e.seq < m.seq
     AND e.status IN ('queued', 'sending', 'held'))`;
 
+/**
+ * EARLIER_IN_LANE for a claim: the earlier message found is share-locked. A lane's head is finished
+ * by one statement that also looks for the message to hand the lane to (see FINISH), whose snapshot
+ * can predate a message committed just then; if that message's own claim ran before the head's finish
+ * committed, nobody would start it. With the lock, such a claim waits for the finish to commit and
+ * then sees the head finished (READ COMMITTED re-checks a row it waited for), so it claims itself.
+ * Left open: a message committed, enqueued and claimed all between the finishing statement's start
+ * and its update of the head row (microseconds apart); the sweep starts it (staleQueuedHeads).
+ */
+const EARLIER_IN_LANE_LOCKED = `EXISTS (
+  SELECT 1 FROM outbound_messages e
+  WHERE e.page_id = m.page_id AND e.recipient_key = m.recipient_key AND e.seq < m.seq
+    AND e.status IN ('queued', 'sending', 'held')
+  ORDER BY e.seq LIMIT 1 FOR SHARE)`;
+
 // A job may run a little before next_attempt_at when clocks of Bull's processes drift.
 const DUE_SLACK = `interval '2 seconds'`;
+
+/**
+ * Finishes a claimed message (the UPDATE given, on alias m) and, in the same round trip, names the
+ * message the lane passes to: the lane's next unfinished message when it is queued and due (a message
+ * waiting for a retry keeps its own delayed job). The lookup reads the snapshot from before the
+ * UPDATE, in which the finished message is still unfinished: hence `h.id <> d.id`.
+ */
+const FINISH = (update: string) => `
+  WITH d AS (${update} RETURNING m.*)
+  SELECT d.*, n.id AS next_id FROM d
+  LEFT JOIN LATERAL (
+    SELECT h.id, h.status, h.next_attempt_at FROM outbound_messages h
+    WHERE h.page_id = d.page_id AND h.recipient_key = d.recipient_key AND h.id <> d.id
+      AND h.status IN ('queued', 'sending', 'held')
+    ORDER BY h.seq LIMIT 1
+  ) n ON n.status = 'queued' AND n.next_attempt_at <= now()`;
+
+/** A message that left its lane, and the lane's next message to start now (null: none is due). */
+export interface FinishedMessage {
+  message: OutboundMessage;
+  nextId: string | null;
+}
 
 const ONE_IN_FLIGHT_INDEX = 'outbound_messages_one_in_flight';
 
@@ -86,18 +123,12 @@ export class OutboxRepository {
     return rows[0] ?? null;
   }
 
-  async isLaneHead(message: Pick<OutboundMessage, 'id'>): Promise<boolean> {
-    const rows = await this.db.query<unknown[]>(
-      `SELECT 1 FROM outbound_messages m WHERE m.id = $1 AND NOT ${EARLIER_IN_LANE}`,
-      [message.id],
-    );
-    return rows.length > 0;
-  }
-
   /**
-   * Takes the message for one Graph call: queued, due, and the lane's head. Counts the attempt now,
-   * so an attempt whose worker died still counts. The unique index on (page, recipient) WHERE status
-   * = 'sending' makes one-in-flight per lane a database guarantee; losing that race returns null.
+   * Takes the message for one Graph call: queued, due, and the lane's head; null otherwise (finished,
+   * held, in flight elsewhere, not due, or not its turn: the lane starts it when its turn comes). One
+   * statement loads, checks and claims. Counts the attempt now, so an attempt whose worker died still
+   * counts. The unique index on (page, recipient) WHERE status = 'sending' makes one-in-flight per
+   * lane a database guarantee; losing that race returns null.
    */
   async claim(id: string): Promise<OutboundMessage | null> {
     try {
@@ -105,7 +136,7 @@ export class OutboxRepository {
         `UPDATE outbound_messages m
            SET status = 'sending', attempts = m.attempts + 1, sending_started_at = now(), updated_at = now()
          WHERE m.id = $1 AND m.status = 'queued' AND m.next_attempt_at <= now() + ${DUE_SLACK}
-           AND NOT ${EARLIER_IN_LANE}
+           AND NOT ${EARLIER_IN_LANE_LOCKED}
          RETURNING m.*`,
         [id],
       );
@@ -116,27 +147,32 @@ export class OutboxRepository {
     }
   }
 
-  /** The claim is identified by (id, attempts): a late writer whose claim was recovered changes nothing. */
-  async markSent(claim: OutboundMessage, fbMessageId: string | null): Promise<OutboundMessage | null> {
-    const rows = await this.query(
-      `UPDATE outbound_messages m
+  /**
+   * The claim is identified by (id, attempts): a late writer whose claim was recovered changes nothing.
+   * Also names the lane's next message (FINISH).
+   */
+  async markSent(claim: OutboundMessage, fbMessageId: string | null): Promise<FinishedMessage | null> {
+    return this.finish(
+      FINISH(`UPDATE outbound_messages m
          SET status = 'sent', fb_message_id = $3, sent_at = now(), updated_at = now(), last_error = NULL
-       WHERE m.id = $1 AND m.status = 'sending' AND m.attempts = $2
-       RETURNING m.*`,
+       WHERE m.id = $1 AND m.status = 'sending' AND m.attempts = $2`),
       [claim.id, claim.attempts, fbMessageId],
     );
-    return rows[0] ?? null;
   }
 
-  async markFailed(claim: OutboundMessage, error: OutboundError): Promise<OutboundMessage | null> {
-    const rows = await this.query(
-      `UPDATE outbound_messages m
-         SET status = 'failed', last_error = $3, sending_started_at = NULL, updated_at = now()
-       WHERE m.id = $1 AND m.status = 'sending' AND m.attempts = $2
-       RETURNING m.*`,
-      [claim.id, claim.attempts, JSON.stringify(error)],
+  /** `refundAttempt` when no Graph call was made (the Page is gone). Also names the lane's next message. */
+  async markFailed(
+    claim: OutboundMessage,
+    error: OutboundError,
+    options: { refundAttempt: boolean } = { refundAttempt: false },
+  ): Promise<FinishedMessage | null> {
+    return this.finish(
+      FINISH(`UPDATE outbound_messages m
+         SET status = 'failed', attempts = m.attempts - $4::int, last_error = $3, sending_started_at = NULL,
+             updated_at = now()
+       WHERE m.id = $1 AND m.status = 'sending' AND m.attempts = $2`),
+      [claim.id, claim.attempts, JSON.stringify(error), options.refundAttempt ? 1 : 0],
     );
-    return rows[0] ?? null;
   }
 
   /**
@@ -170,24 +206,18 @@ export class OutboxRepository {
     return rows[0] ?? null;
   }
 
-  /** The Page cannot send: hold a claimed message, giving its attempt back (not the message's fault). */
-  async holdClaimed(claim: OutboundMessage, error: OutboundError): Promise<OutboundMessage | null> {
+  /**
+   * The Page cannot send: hold a claimed message, giving its attempt back (not the message's fault).
+   * Without an error (the Page was found on hold before any call), the last error stays.
+   */
+  async holdClaimed(claim: OutboundMessage, error?: OutboundError): Promise<OutboundMessage | null> {
     const rows = await this.query(
       `UPDATE outbound_messages m
-         SET status = 'held', attempts = m.attempts - 1, last_error = $3, sending_started_at = NULL, updated_at = now()
+         SET status = 'held', attempts = m.attempts - 1, last_error = COALESCE($3::jsonb, m.last_error),
+             sending_started_at = NULL, updated_at = now()
        WHERE m.id = $1 AND m.status = 'sending' AND m.attempts = $2
        RETURNING m.*`,
-      [claim.id, claim.attempts, JSON.stringify(error)],
-    );
-    return rows[0] ?? null;
-  }
-
-  /** Hold a queued message whose Page is paused or token_invalid (found before any Graph call). */
-  async holdQueued(id: string, error?: OutboundError): Promise<OutboundMessage | null> {
-    const rows = await this.query(
-      `UPDATE outbound_messages m SET status = 'held', last_error = COALESCE($2::jsonb, m.last_error), updated_at = now()
-       WHERE m.id = $1 AND m.status = 'queued' RETURNING m.*`,
-      [id, error ? JSON.stringify(error) : null],
+      [claim.id, claim.attempts, error ? JSON.stringify(error) : null],
     );
     return rows[0] ?? null;
   }
@@ -199,31 +229,29 @@ export class OutboxRepository {
    * instead of finished. Returns how many were held.
    */
   async holdQueuedOfPage(pageId: string): Promise<number> {
+    // Rows locked in lane order, like a claim locks an earlier message before its own: no deadlock.
     const result: unknown = await this.db.query(
       `UPDATE outbound_messages m SET status = 'held', updated_at = now()
-       WHERE m.page_id = $1 AND m.status = 'queued' RETURNING m.id`,
+       WHERE m.id IN (
+         SELECT q.id FROM outbound_messages q WHERE q.page_id = $1 AND q.status = 'queued'
+         ORDER BY q.seq FOR UPDATE)
+         AND m.status = 'queued'
+       RETURNING m.id`,
       [pageId],
     );
     return rowsOf(result).length;
   }
 
-  /** No pacing token yet: move the queued message's due time (no attempt consumed). */
-  async postpone(id: string, delayMs: number): Promise<OutboundMessage | null> {
+  /** A claimed message goes back to queued, due in `delayMs`, its attempt given back (no Graph call made). */
+  async unclaim(claim: OutboundMessage, delayMs: number): Promise<OutboundMessage | null> {
     const rows = await this.query(
       `UPDATE outbound_messages m
-         SET next_attempt_at = now() + $2::int * interval '1 millisecond', updated_at = now()
-       WHERE m.id = $1 AND m.status = 'queued' RETURNING m.*`,
-      [id, Math.round(delayMs)],
-    );
-    return rows[0] ?? null;
-  }
-
-  /** Failing a queued message without a Graph call (its Page is gone). */
-  async failQueued(id: string, error: OutboundError): Promise<OutboundMessage | null> {
-    const rows = await this.query(
-      `UPDATE outbound_messages m SET status = 'failed', last_error = $2, updated_at = now()
-       WHERE m.id = $1 AND m.status IN ('queued', 'held') RETURNING m.*`,
-      [id, JSON.stringify(error)],
+         SET status = 'queued', attempts = m.attempts - 1,
+             next_attempt_at = now() + $3::int * interval '1 millisecond',
+             sending_started_at = NULL, updated_at = now()
+       WHERE m.id = $1 AND m.status = 'sending' AND m.attempts = $2
+       RETURNING m.*`,
+      [claim.id, claim.attempts, Math.round(delayMs)],
     );
     return rows[0] ?? null;
   }
@@ -367,6 +395,11 @@ export class OutboxRepository {
       [olderThanDays, batchSize],
     );
     return rowsOf(result).length;
+  }
+
+  private async finish(sql: string, params: unknown[]): Promise<FinishedMessage | null> {
+    const row = rowsOf(await this.db.query(sql, params))[0];
+    return row ? { message: toMessage(row), nextId: (row.next_id as string | null) ?? null } : null;
   }
 
   private async query(sql: string, params: unknown[]): Promise<OutboundMessage[]> {

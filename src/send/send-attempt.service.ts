@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { AlertsService } from '../alerts/alerts.service';
 import { sendConfig, type SendConfig } from '../config/send.config';
 import { GraphApiClient } from '../graph/graph-api.client';
@@ -18,10 +18,21 @@ const HOLDING_STATUSES = new Set(['paused', 'token_invalid']);
 // Recording a successful send is retried briefly: every failure here is a possible duplicate later.
 const MARK_SENT_TRIES = 3;
 const MARK_SENT_PAUSE_MS = 250;
+/**
+ * A job sends its lane's next messages itself, as long as each is due when the previous one leaves
+ * the lane (no Bull job per follow-up message), up to this many; then the lane goes back to the end
+ * of the queue, so that one busy lane does not hold a worker slot while other lanes wait.
+ */
+export const LANE_RUN_MAX = 20;
+
+/** What happened to a claimed message: the lane's next message to start now, or nothing to go on with. */
+type Outcome = { nextId: string | null };
+const STOP: Outcome = { nextId: null };
 
 /**
- * One attempt at one outbox message (one Graph call at most), then the outcome recorded as the
- * policy table (send-error-policy.ts) decides.
+ * One job's attempts: a claimed message gets one Graph call at most, and the outcome is recorded as
+ * the policy table (send-error-policy.ts) decides; when the message left its lane (sent, failed), the
+ * lane's next message follows in the same job (LANE_RUN_MAX).
  *
  * Duplicates: Facebook's Send API has no idempotency key, so "exactly once" is not reachable; what is
  * bounded is when a message can go twice. (1) A worker dies (or loses Postgres) after Facebook
@@ -32,8 +43,9 @@ const MARK_SENT_PAUSE_MS = 250;
  * message is sent again only after Facebook answered with an error.
  */
 @Injectable()
-export class SendAttemptService {
+export class SendAttemptService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(SendAttemptService.name);
+  private stopping = false;
 
   constructor(
     private readonly outbox: OutboxRepository,
@@ -45,79 +57,90 @@ export class SendAttemptService {
     @Inject(sendConfig.KEY) private readonly config: SendConfig,
   ) {}
 
+  // A lane being sent hands its next message back to the queue instead of keeping the process busy.
+  beforeApplicationShutdown(): void {
+    this.stopping = true;
+  }
+
   async run(messageId: string): Promise<void> {
-    const message = await this.outbox.findById(messageId);
-    // Finished, held (released by the Page's return), or in flight in another worker: nothing to do.
-    if (!message || message.status !== 'queued') return;
+    // Finished, held (released by the Page's return), in flight elsewhere, not due, or not its turn
+    // (the lane starts it when the earlier message leaves): null, nothing to do.
+    let claim = await this.outbox.claim(messageId);
+    for (let sent = 1; claim; sent++) {
+      const { nextId } = await this.attempt(claim);
+      if (!nextId) return;
+      if (sent >= LANE_RUN_MAX || this.stopping) {
+        await this.scheduler.wakeLane(claim.pageId, claim.recipientKey);
+        return;
+      }
+      claim = await this.outbox.claim(nextId);
+    }
+  }
 
-    const credentials = await this.credentialsFor(message);
-    if (!credentials) return;
+  private async attempt(claim: OutboundMessage): Promise<Outcome> {
+    let credentials: PageCredentials;
+    try {
+      credentials = await this.pages.getCachedCredentials(claim.pageId);
+      // The cache may not have seen a resume committed elsewhere: a hold is decided on a fresh read.
+      if (HOLDING_STATUSES.has(credentials.status))
+        credentials = await this.pages.getCredentials(claim.pageId);
+    } catch (error) {
+      return this.settleWithoutCredentials(claim, error);
+    }
     if (HOLDING_STATUSES.has(credentials.status)) {
-      await this.outbox.holdQueued(message.id);
-      return;
+      await this.outbox.holdClaimed(claim);
+      return STOP;
     }
-    // Not this message's turn: it is woken when the earlier message of its lane finishes.
-    if (!(await this.outbox.isLaneHead(message))) return;
 
-    const waitMs = await this.limiter.take(message.pageId);
+    const waitMs = await this.limiter.take(claim.pageId);
     if (waitMs > 0) {
-      const postponed = await this.outbox.postpone(message.id, waitMs);
+      const postponed = await this.outbox.unclaim(claim, waitMs);
       if (postponed) await this.scheduler.enqueue(postponed, waitMs);
-      return;
+      return STOP;
     }
 
-    const claim = await this.outbox.claim(message.id);
-    if (!claim) return;
     let result: { messageId?: string };
     try {
       result = await this.graph.sendMessage(credentials.accessToken, toSendApiRequest(claim));
     } catch (error) {
-      await this.recordFailure(claim, error, credentials.accessToken);
-      return;
+      return this.recordFailure(claim, error, credentials.accessToken);
     }
-    await this.recordSent(claim, result.messageId ?? null);
+    return this.recordSent(claim, result.messageId ?? null);
   }
 
-  /** The Page's token and status; null when the message was settled here (its Page is gone). */
-  private async credentialsFor(message: OutboundMessage): Promise<PageCredentials | null> {
-    try {
-      const credentials = await this.pages.getCachedCredentials(message.pageId);
-      // The cache may not have seen a resume committed elsewhere: a hold is decided on a fresh read.
-      return HOLDING_STATUSES.has(credentials.status)
-        ? await this.pages.getCredentials(message.pageId)
-        : credentials;
-    } catch (error) {
-      if (
-        error instanceof PageNotFoundError ||
-        (error instanceof PageTokenUnavailableError && error.reason === 'removed')
-      ) {
-        await this.finish(message, await this.outbox.failQueued(message.id, pageGoneError()));
-        return null;
-      }
-      if (error instanceof PageTokenUnavailableError) {
-        // The token cannot be decrypted with the configured keys: an operator fixes the keys or the
-        // token; until then nothing is lost.
-        this.logger.error(
-          { pageId: message.pageId, messageId: message.id },
-          'Page token cannot be opened; message held',
-        );
-        await this.outbox.holdQueued(message.id, {
-          kind: 'page',
-          message: "The Page's token cannot be decrypted with the configured TOKEN_ENCRYPTION_KEYS",
-          hint: 'Restore the key the token was encrypted with, or register a new token (PATCH /admin/pages/:pageId).',
-        });
-        return null;
-      }
-      throw error;
+  /** No credentials: the Page is gone (the message fails), its token cannot be opened (held), or Postgres failed. */
+  private async settleWithoutCredentials(claim: OutboundMessage, error: unknown): Promise<Outcome> {
+    if (
+      error instanceof PageNotFoundError ||
+      (error instanceof PageTokenUnavailableError && error.reason === 'removed')
+    ) {
+      const failed = await this.outbox.markFailed(claim, pageGoneError(), { refundAttempt: true });
+      return { nextId: failed?.nextId ?? null };
     }
+    if (error instanceof PageTokenUnavailableError) {
+      // The token cannot be decrypted with the configured keys: an operator fixes the keys or the
+      // token; until then nothing is lost.
+      this.logger.error(
+        { pageId: claim.pageId, messageId: claim.id },
+        'Page token cannot be opened; message held',
+      );
+      await this.outbox.holdClaimed(claim, {
+        kind: 'page',
+        message: "The Page's token cannot be decrypted with the configured TOKEN_ENCRYPTION_KEYS",
+        hint: 'Restore the key the token was encrypted with, or register a new token (PATCH /admin/pages/:pageId).',
+      });
+      return STOP;
+    }
+    // No call was made: the attempt is given back if Postgres allows, else the sweep recovers the claim.
+    await this.outbox.unclaim(claim, 0).catch(() => undefined);
+    throw error;
   }
 
-  private async recordSent(claim: OutboundMessage, fbMessageId: string | null): Promise<void> {
+  private async recordSent(claim: OutboundMessage, fbMessageId: string | null): Promise<Outcome> {
     for (let attempt = 1; ; attempt++) {
       try {
         const sent = await this.outbox.markSent(claim, fbMessageId);
-        await this.finish(claim, sent);
-        return;
+        return { nextId: sent?.nextId ?? null };
       } catch (error) {
         if (attempt >= MARK_SENT_TRIES) throw error;
         await new Promise((resolve) => setTimeout(resolve, MARK_SENT_PAUSE_MS * attempt));
@@ -125,18 +148,17 @@ export class SendAttemptService {
     }
   }
 
-  private async recordFailure(claim: OutboundMessage, error: unknown, usedToken: string): Promise<void> {
+  private async recordFailure(claim: OutboundMessage, error: unknown, usedToken: string): Promise<Outcome> {
     const decision = decideOnError(error);
     const described = describeSendError(error, claim.recipient);
     switch (decision.action) {
       case 'retry': {
         if (claim.attempts >= this.config.maxAttempts) {
-          await this.fail(
+          return this.fail(
             claim,
             { ...described, message: `${described.message} (gave up after ${claim.attempts} attempts)` },
             true,
           );
-          return;
         }
         const delayMs = retryDelayMs(claim.attempts, this.config.retryBaseMs, this.config.retryMaxMs);
         const queued = await this.outbox.scheduleRetry(claim, described, delayMs, {
@@ -144,17 +166,16 @@ export class SendAttemptService {
           throttled: false,
         });
         if (queued) await this.scheduler.enqueue(queued, delayMs);
-        return;
+        return STOP;
       }
       case 'throttle': {
         const throttled = claim.throttledCount + 1;
         if (throttled > this.config.maxThrottled) {
-          await this.fail(
+          return this.fail(
             claim,
             { ...described, message: `${described.message} (throttled ${throttled} times)` },
             true,
           );
-          return;
         }
         const delayMs = throttleDelayMs(error, throttled, this.config.throttleBaseMs, this.config.retryMaxMs);
         await this.limiter.slowDown(claim.pageId, delayMs);
@@ -163,11 +184,10 @@ export class SendAttemptService {
           throttled: true,
         });
         if (queued) await this.scheduler.enqueue(queued, delayMs);
-        return;
+        return STOP;
       }
       case 'fail':
-        await this.fail(claim, described, decision.alert);
-        return;
+        return this.fail(claim, described, decision.alert);
       case 'hold': {
         if (decision.page === 'token_invalid' && (await this.tokenReplacedSince(claim.pageId, usedToken))) {
           // The call used a token an operator has replaced meanwhile: not a reason to stop the Page.
@@ -176,7 +196,7 @@ export class SendAttemptService {
             throttled: false,
           });
           if (queued) await this.scheduler.enqueue(queued);
-          return;
+          return STOP;
         }
         await this.outbox.holdClaimed(claim, described);
         const graphError = error instanceof GraphApiError ? error : undefined;
@@ -200,7 +220,7 @@ export class SendAttemptService {
             'Could not record the Page problem; messages stay held',
           );
         }
-        return;
+        return STOP;
       }
     }
   }
@@ -214,17 +234,13 @@ export class SendAttemptService {
     }
   }
 
-  private async fail(claim: OutboundMessage, error: OutboundError, alert: boolean): Promise<void> {
+  /** The lane moves on once the failure is fully handled (alert included). */
+  private async fail(claim: OutboundMessage, error: OutboundError, alert: boolean): Promise<Outcome> {
     const failed = await this.outbox.markFailed(claim, error);
     if (failed && alert) {
-      await this.alerts.raise(sendFailedAlert(failed, error));
+      await this.alerts.raise(sendFailedAlert(failed.message, error));
     }
-    await this.finish(claim, failed);
-  }
-
-  /** A message left its lane (sent, failed): the next one of the lane may go. */
-  private async finish(message: OutboundMessage, finished: OutboundMessage | null): Promise<void> {
-    if (finished) await this.scheduler.wakeLane(message.pageId, message.recipientKey);
+    return { nextId: failed?.nextId ?? null };
   }
 }
 

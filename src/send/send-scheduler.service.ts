@@ -48,8 +48,8 @@ export class SendScheduler {
   /**
    * Jobs for messages committed together (call it after the commit), in one Redis round trip. Only
    * the earliest queued message of each lane gets a job: the lane starts the ones behind it when its
-   * turn comes (wakeLane), so their own jobs would only find it was not their turn. Held messages get
-   * none (released with their Page).
+   * turn comes (SendAttemptService), so their own jobs would only find it was not their turn. Held
+   * messages get none (released with their Page).
    */
   async enqueueMany(messages: OutboundMessage[]): Promise<boolean> {
     const heads = new Map<string, OutboundMessage>();
@@ -78,7 +78,10 @@ export class SendScheduler {
     }
   }
 
-  /** The lane's head finished (or was cancelled): start the next message of the lane, if it is due. */
+  /**
+   * The lane's head left it without a send job going on to the next (a cancel, the sweep failing it,
+   * a job handing a busy lane back to the queue): start the next message of the lane, if it is due.
+   */
   async wakeLane(pageId: string, recipientKey: string): Promise<void> {
     try {
       const next = await this.outbox.touchDueLaneHead(pageId, recipientKey);
