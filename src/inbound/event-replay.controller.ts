@@ -27,7 +27,10 @@ export class EventReplayController {
     summary: "Handle a Page's events in one status again (default failed), optionally since a time",
   })
   @ApiAcceptedResponse({ schema: { example: { count: 3 } } })
-  replayPage(@Param() { pageId }: PageIdParam, @Query() query: ReplayEventsQuery): Promise<{ count: number }> {
+  replayPage(
+    @Param() { pageId }: PageIdParam,
+    @Query() query: ReplayEventsQuery,
+  ): Promise<{ count: number }> {
     return this.replays.replayPage(pageId, query.status ?? 'failed', query.since);
   }
 }

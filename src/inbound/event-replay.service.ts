@@ -11,7 +11,10 @@ const BATCH_SIZE = 1_000;
 
 export class EventNotReplayableError extends ConflictError {
   constructor(id: string, status: string) {
-    super(`Event ${id} is ${status}; only failed, done or ignored events can be replayed`, 'event_not_replayable');
+    super(
+      `Event ${id} is ${status}; only failed, done or ignored events can be replayed`,
+      'event_not_replayable',
+    );
   }
 }
 

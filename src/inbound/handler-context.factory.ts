@@ -1,6 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { SendService } from '../send/send.service';
 import type { SendRecipient } from '../send/send-input';
+import type { InboundBatch } from './inbound-batch';
 import {
   LINKED_USER_LOOKUP,
   type ContextSendInput,
@@ -41,12 +42,15 @@ class EventHandlerContext<E extends MessengerEvent> implements HandlerContext<E>
   readonly raw: unknown;
   readonly ownEcho: boolean;
   private readonly keyPrefix: string;
+  /** Only a second attempt can meet sends stored by an earlier one (a lost claim's commit). */
+  private readonly mayHaveSentBefore: boolean;
   private sends = 0;
 
   constructor(
     source: ContextSource<E>,
     readonly linkedUser: LinkedUser | null,
     private readonly sendService: SendService,
+    private readonly batch: InboundBatch,
   ) {
     this.eventId = source.eventId;
     this.attempt = source.attempt;
@@ -57,6 +61,7 @@ class EventHandlerContext<E extends MessengerEvent> implements HandlerContext<E>
     this.psid = source.event.psid;
     this.userRef = source.event.userRef;
     this.keyPrefix = `inbound:${source.eventId}:${source.replayCount}`;
+    this.mayHaveSentBefore = source.attempt > 1;
   }
 
   reply(message: OutgoingMessage | string): Promise<SendOutcome> {
@@ -78,16 +83,23 @@ class EventHandlerContext<E extends MessengerEvent> implements HandlerContext<E>
     // outbox keeps the first: the person sees each reply once. Sender actions are harmless to repeat.
     const idempotencyKey =
       input.idempotencyKey ?? (input.message !== undefined ? `${this.keyPrefix}:${++this.sends}` : undefined);
-    return await this.sendService.send({
-      pageId: this.page.id,
-      recipient,
-      message: input.message,
-      senderAction: input.senderAction,
-      messagingType: input.message !== undefined ? (input.messagingType ?? 'RESPONSE') : undefined,
-      tag: input.tag,
-      notificationType: input.notificationType,
-      idempotencyKey,
-    });
+    // Staged, not written: the batch stores it with the event's outcome (one transaction), and it is
+    // scheduled after that commit. A throwing handler's sends are dropped with its attempt.
+    const staged = await this.sendService.stage(
+      {
+        pageId: this.page.id,
+        recipient,
+        message: input.message,
+        senderAction: input.senderAction,
+        messagingType: input.message !== undefined ? (input.messagingType ?? 'RESPONSE') : undefined,
+        tag: input.tag,
+        notificationType: input.notificationType,
+        idempotencyKey,
+      },
+      { mayExist: this.mayHaveSentBefore, windowOpenedAt: this.batch.windowOpenedAt },
+    );
+    if (staged.row) this.batch.stage(staged.row);
+    return { id: staged.result.id, created: staged.result.created };
   }
 
   private defaultRecipient(): SendRecipient {
@@ -97,7 +109,7 @@ class EventHandlerContext<E extends MessengerEvent> implements HandlerContext<E>
   }
 }
 
-/** Builds the context handlers receive: replies go through the Send module's outbox. */
+/** Builds the context handlers receive: replies are staged into the batch's outbox rows. */
 @Injectable()
 export class HandlerContextFactory {
   constructor(
@@ -105,10 +117,15 @@ export class HandlerContextFactory {
     @Optional() @Inject(LINKED_USER_LOOKUP) private readonly linkedUsers?: LinkedUserLookup,
   ) {}
 
-  async create<E extends MessengerEvent>(source: ContextSource<E>): Promise<HandlerContext<E>> {
+  async create<E extends MessengerEvent>(
+    source: ContextSource<E>,
+    batch: InboundBatch,
+  ): Promise<HandlerContext<E>> {
     const psid = source.event.psid;
     const linkedUser =
-      this.linkedUsers && psid !== undefined ? await this.linkedUsers.findLinkedUser(source.page.id, psid) : null;
-    return new EventHandlerContext(source, linkedUser, this.sendService);
+      this.linkedUsers && psid !== undefined
+        ? await this.linkedUsers.findLinkedUser(source.page.id, psid)
+        : null;
+    return new EventHandlerContext(source, linkedUser, this.sendService, batch);
   }
 }

@@ -40,7 +40,8 @@ function matchRank(
   if (typeof match === 'string') {
     if (value === undefined) return undefined;
     // Typed text is matched loosely ("Help " = "help"); payloads and refs are identifiers.
-    const equal = kind === 'message' ? value.trim().toLowerCase() === match.trim().toLowerCase() : value === match;
+    const equal =
+      kind === 'message' ? value.trim().toLowerCase() === match.trim().toLowerCase() : value === match;
     return equal ? EXACT : undefined;
   }
   if (match instanceof RegExp) return value !== undefined && match.test(value) ? PATTERN : undefined;

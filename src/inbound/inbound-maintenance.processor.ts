@@ -27,7 +27,8 @@ export class InboundMaintenanceProcessor {
   async revive(): Promise<{ woken: number }> {
     const ids = await this.claims.findProcessingHeads(REVIVE_BATCH);
     await this.wakeups.wake(ids, 'revive');
-    if (ids.length > 0) this.logger.debug({ conversations: ids.length }, 'Woke conversations with a processing row');
+    if (ids.length > 0)
+      this.logger.debug({ conversations: ids.length }, 'Woke conversations with a processing row');
     return { woken: ids.length };
   }
 }
