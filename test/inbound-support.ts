@@ -3,9 +3,9 @@ import { type DynamicModule, Inject, Injectable, Module } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Client } from 'pg';
 import type { DataSource } from 'typeorm';
-import { Bot, OnEcho, OnMessage, OnPostback } from '../src/inbound/decorators';
-import type { HandlerContext } from '../src/inbound/handler-context';
-import type { EchoEvent, MessageEvent, PostbackEvent } from '../src/inbound/messenger-event';
+import { Bot, OnEcho, OnMessage, OnPostback } from '../src/bot-sdk/decorators';
+import type { HandlerContext } from '../src/bot-sdk/handler-context';
+import type { EchoEvent, MessageEvent, PostbackEvent } from '../src/bot-sdk/messenger-event';
 
 /** Secrets of the inbound specs' apps (test values, not the dev defaults). */
 export const INBOUND_APP_SECRET = 'e2e-inbound-app-secret-5b7e21';

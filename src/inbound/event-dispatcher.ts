@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { messengerConfig, type MessengerConfig } from '../config/messenger.config';
 import { PagesService } from '../pages/pages.service';
-import { BotCatalog } from './bot-catalog';
-import { HandlerContextFactory } from './handler-context.factory';
-import { HandlerRouter } from './handler-router';
+import { BotCatalog } from '../bot-sdk/bot-catalog';
+import { HandlerContextFactory } from '../bot-sdk/handler-context.factory';
+import { HandlerRouter } from '../bot-sdk/handler-router';
 import type { ClaimedEvent } from './inbox-claims.repository';
 import type { InboundBatch } from './inbound-batch';
-import { opensMessagingWindow, type MessengerEvent } from './messenger-event';
-import { parseMessengerEvent } from './messenger-event.parser';
+import { opensMessagingWindow, type MessengerEvent } from '../bot-sdk/messenger-event';
+import { parseMessengerEvent } from '../bot-sdk/messenger-event.parser';
 
 /** The bot's handler threw: the event is retried with backoff, unlike a database failure around it. */
 export class HandlerFailure extends Error {

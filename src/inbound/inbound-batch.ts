@@ -1,3 +1,4 @@
+import type { SendCollector } from '../bot-sdk/handler-context.factory';
 import type { UserEventRecord } from '../conversations/conversations.service';
 import type { StageHints, StagedRow } from '../send/send.service';
 
@@ -8,7 +9,7 @@ import type { StageHints, StagedRow } from '../send/send.service';
  * all. A handler that throws loses only its own event's replies (they are staged again, with the
  * same idempotency keys, when the event is retried).
  */
-export class InboundBatch {
+export class InboundBatch implements SendCollector {
   readonly userEvents: UserEventRecord[] = [];
   private readonly kept: StagedRow[] = [];
   private current: StagedRow[] = [];

@@ -1,7 +1,6 @@
 import type { SendService } from '../send/send.service';
 import type { LinkedUserLookup } from './handler-context';
-import { InboundBatch } from './inbound-batch';
-import { HandlerContextFactory, NoRecipientError } from './handler-context.factory';
+import { HandlerContextFactory, NoRecipientError, type SendCollector } from './handler-context.factory';
 import type { MessengerEvent } from './messenger-event';
 import { parseMessengerEvent } from './messenger-event.parser';
 
@@ -22,11 +21,19 @@ describe(HandlerContextFactory.name, () => {
       return Promise.resolve({ row: { id }, result: { id, created: true, status: 'queued' } });
     }),
   } as unknown as SendService;
-  let batch: InboundBatch;
+  /** Keeps what the handler staged, like the inbound processor's batch. */
+  class Collector implements SendCollector {
+    current: unknown[] = [];
+    stage(row: unknown): void {
+      this.current.push(row);
+    }
+    windowOpenedAt = () => undefined;
+  }
+  let batch: Collector;
 
   beforeEach(() => {
     sent.length = 0;
-    batch = new InboundBatch();
+    batch = new Collector();
   });
 
   const contextFor = (event: MessengerEvent, replayCount = 0, linked?: LinkedUserLookup) =>
@@ -43,16 +50,10 @@ describe(HandlerContextFactory.name, () => {
       batch,
     );
 
-  it('stages replies into the batch instead of sending them, kept only when the handler returns', async () => {
+  it('stages replies into the collector instead of sending them, and answers their outbox ids', async () => {
     const ctx = await contextFor(message);
     await expect(ctx.reply('one')).resolves.toEqual({ id: 'out-1', created: true });
-    expect(batch.staged).toEqual([]);
-    batch.keepEvent();
-    expect(batch.staged).toEqual([{ id: 'out-1' }]);
-    await ctx.reply('two');
-    batch.dropEvent();
-    batch.keepEvent();
-    expect(batch.staged).toEqual([{ id: 'out-1' }]);
+    expect(batch.current).toEqual([{ id: 'out-1' }]);
   });
 
   it('replies to the PSID as RESPONSE with per-event idempotency keys', async () => {

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { SendService } from '../send/send.service';
+import { SendService, type StageHints, type StagedRow } from '../send/send.service';
 import type { SendRecipient } from '../send/send-input';
-import type { InboundBatch } from './inbound-batch';
 import {
   LINKED_USER_LOOKUP,
   type ContextSendInput,
@@ -13,6 +12,15 @@ import {
   type SendOutcome,
 } from './handler-context';
 import type { MessengerEvent } from './messenger-event';
+
+/**
+ * Where a handler's sends go until the processor commits them with the event's outcome (the inbound
+ * processor's batch implements it).
+ */
+export interface SendCollector {
+  stage(row: StagedRow): void;
+  windowOpenedAt: NonNullable<StageHints['windowOpenedAt']>;
+}
 
 export interface ContextSource<E extends MessengerEvent> {
   eventId: string;
@@ -50,7 +58,7 @@ class EventHandlerContext<E extends MessengerEvent> implements HandlerContext<E>
     source: ContextSource<E>,
     readonly linkedUser: LinkedUser | null,
     private readonly sendService: SendService,
-    private readonly batch: InboundBatch,
+    private readonly batch: SendCollector,
   ) {
     this.eventId = source.eventId;
     this.attempt = source.attempt;
@@ -119,7 +127,7 @@ export class HandlerContextFactory {
 
   async create<E extends MessengerEvent>(
     source: ContextSource<E>,
-    batch: InboundBatch,
+    batch: SendCollector,
   ): Promise<HandlerContext<E>> {
     const psid = source.event.psid;
     const linkedUser =
