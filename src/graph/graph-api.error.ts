@@ -57,6 +57,11 @@ export class GraphApiError extends Error {
     this.kind = classifyGraphError(fields);
   }
 
+  /** The token is invalid, expired or the session is gone (190, or the legacy 102). */
+  get isTokenInvalid(): boolean {
+    return this.code === 190 || this.code === 102;
+  }
+
   /** Policy block (368): the Page is paused rather than marked token-invalid. */
   get isPolicyBlock(): boolean {
     return this.code === 368;

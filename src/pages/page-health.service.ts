@@ -21,7 +21,7 @@ export interface PagesCheckSummary {
 }
 
 const isTokenRejection = (error: unknown): error is GraphApiError =>
-  error instanceof GraphApiError && (error.code === 190 || error.code === 102);
+  error instanceof GraphApiError && error.isTokenInvalid;
 const isUnreachable = (error: unknown): error is GraphApiError =>
   error instanceof GraphApiError &&
   (error.httpStatus === undefined || error.kind === 'transient' || error.kind === 'throttled');

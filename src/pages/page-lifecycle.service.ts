@@ -149,7 +149,7 @@ export class PageLifecycleService {
     try {
       return await call();
     } catch (error) {
-      if (error instanceof GraphApiError && (error.code === 190 || error.code === 102)) {
+      if (error instanceof GraphApiError && error.isTokenInvalid) {
         await this.pages.markTokenInvalid(pageId, `Facebook rejected the token (${error.code})`, error);
       }
       throw toDomainError(error, rejectedCode);
