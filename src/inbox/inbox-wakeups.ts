@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { JobOptions, Queue } from 'bull';
 import { webhookConfig, type WebhookConfig } from '../config/webhook.config';
 import { JobName, QueueName, type JobOf } from '../queue/queue.constants';
+import type { InsertedRow } from './inbox.writer';
 
 /**
  * A wake-up job only says "row N is waiting"; the row's status is the truth. Finished jobs are
@@ -28,11 +29,13 @@ export class InboxWakeups {
   ) {}
 
   /**
-   * The webhook's fast path: one Redis round trip, bounded by WEBHOOK_ENQUEUE_TIMEOUT_MS. Never
-   * throws; false means the jobs may not exist, and the reconciler will add them (the rows are safe).
+   * The webhook's fast path: the wake-ups of a whole insert batch in one Redis round trip (addBulk
+   * pipelines), bounded by WEBHOOK_ENQUEUE_TIMEOUT_MS. Never throws; false means the jobs may not
+   * exist, and the reconciler will add them (the rows are safe).
    */
-  async wake(ids: readonly string[]): Promise<boolean> {
-    if (ids.length === 0) return true;
+  async wake(rows: readonly InsertedRow[]): Promise<boolean> {
+    if (rows.length === 0) return true;
+    const ids = rows.map((r) => r.id);
     // Bull's client queues commands while disconnected; do not pile them up during an outage.
     if (this.queue.client.status !== 'ready') {
       this.warn(ids.length, 'Redis is not connected');
