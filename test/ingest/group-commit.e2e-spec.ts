@@ -124,4 +124,41 @@ describe('Ingest group commit (e2e)', () => {
       }
     }
   });
+
+  it('wakes one job per conversation of a batch, named after its oldest new row', async () => {
+    const page = fbId();
+    const [u1, u2, u3] = [fbId(), fbId(), fbId()];
+    const m = (user: string) => ev.message(page, user);
+    const bodies = [[m(u1), m(u2)], [m(u1), m(u1)], [m(u3), m(u2)], [m(u1)]].map((messaging) =>
+      envelope([{ page, messaging }]),
+    );
+    const addBulk = jest.spyOn(wakeupsQueue, 'addBulk');
+    const inserts = spyOnInserts(t, { holdUntilCalls: bodies.length });
+    try {
+      const responses = await Promise.all(bodies.map((b) => postWebhook(t, b)));
+      expect(responses.every((r) => r.statusCode === 200)).toBe(true);
+      expect(inserts.statements).toBe(1);
+      expect(addBulk).toHaveBeenCalledTimes(1);
+    } finally {
+      inserts.restore();
+      addBulk.mockRestore();
+    }
+    const rows = await db.query<Array<{ id: string; psid: string }>>(
+      'SELECT id, psid FROM inbound_events WHERE page_id = $1 ORDER BY id',
+      [page],
+    );
+    expect(rows).toHaveLength(7);
+    const oldest = [u1, u2, u3].map((user) => String(rows.find((r) => r.psid === user)!.id));
+    const woken = [];
+    for (const row of rows) if (await wakeupsQueue.getJob(row.id)) woken.push(String(row.id));
+    expect(woken).toEqual(oldest);
+
+    // The next batch of a conversation that still has a job gets its own (the old one may be running).
+    expect((await postWebhook(t, envelope([{ page, messaging: [m(u1)] }]))).statusCode).toBe(200);
+    const [latest] = await db.query<Array<{ id: string }>>(
+      'SELECT max(id) AS id FROM inbound_events WHERE page_id = $1',
+      [page],
+    );
+    expect((await wakeupsQueue.getJob(String(latest.id)))?.data).toEqual({ eventId: String(latest.id) });
+  });
 });
