@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { JobOptions, Queue } from 'bull';
 import { webhookConfig, type WebhookConfig } from '../config/webhook.config';
 import { JobName, QueueName, type JobOf } from '../queue/queue.constants';
+import type { InsertedRow } from './inbox.writer';
 
 /**
  * A wake-up job only says "row N is waiting"; the row's status is the truth. Finished jobs are
@@ -14,6 +15,21 @@ export const HANDLE_EVENT_JOB_OPTIONS: JobOptions = { removeOnComplete: true, re
 type HandleEventQueue = Queue<JobOf<JobName.HandleEvent>>;
 
 const LOG_EVERY_MS = 10_000;
+
+/**
+ * The worker drains a whole conversation from any of its rows, so a batch needs one wake-up per
+ * conversation: its oldest new row's (job id = row id, as the reconciler's per-row jobs).
+ */
+export function oldestRowPerConversation(rows: readonly InsertedRow[]): string[] {
+  const oldest = new Map<string, bigint>();
+  for (const row of rows) {
+    const key = `${row.pageId}\n${row.conversationKey}`;
+    const id = BigInt(row.id);
+    const seen = oldest.get(key);
+    if (seen === undefined || id < seen) oldest.set(key, id);
+  }
+  return [...oldest.values()].map(String);
+}
 
 /** Adds HandleEvent wake-up jobs for inbox rows (job id = row id, so adding twice is a no-op). */
 @Injectable()
@@ -28,11 +44,13 @@ export class InboxWakeups {
   ) {}
 
   /**
-   * The webhook's fast path: one Redis round trip, bounded by WEBHOOK_ENQUEUE_TIMEOUT_MS. Never
-   * throws; false means the jobs may not exist, and the reconciler will add them (the rows are safe).
+   * The webhook's fast path: one job per conversation of an insert batch, all in one Redis round
+   * trip (addBulk pipelines), bounded by WEBHOOK_ENQUEUE_TIMEOUT_MS. Never throws; false means the
+   * jobs may not exist, and the reconciler will add them (the rows are safe).
    */
-  async wake(ids: readonly string[]): Promise<boolean> {
-    if (ids.length === 0) return true;
+  async wake(rows: readonly InsertedRow[]): Promise<boolean> {
+    if (rows.length === 0) return true;
+    const ids = oldestRowPerConversation(rows);
     // Bull's client queues commands while disconnected; do not pile them up during an outage.
     if (this.queue.client.status !== 'ready') {
       this.warn(ids.length, 'Redis is not connected');
