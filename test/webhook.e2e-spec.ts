@@ -107,7 +107,7 @@ describe('Webhook ingress (e2e)', () => {
       });
       const job = await queue.getJob(row.id as string);
       expect(job?.name).toBe('handle-event');
-      expect(job?.data).toEqual({ eventId: row.id });
+      expect(job?.data).toEqual({ eventId: row.id, pageId: page, conversationKey: user });
     });
 
     it('makes 15 rows of a 3 x 5 body, none of the same body again, and only new ones of an overlapping body', async () => {

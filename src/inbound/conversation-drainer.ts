@@ -56,11 +56,17 @@ export class ConversationDrainer {
     @Inject(inboundConfig.KEY) private readonly config: InboundConfig,
   ) {}
 
-  /** Entry point of a HandleEvent job. */
-  async drainConversationOf(eventId: string): Promise<void> {
-    const found = await this.claims.findConversationOf(eventId);
-    if (!found || !isDue(found.dueAt)) return;
-    const { ref } = found;
+  /**
+   * Entry point of a HandleEvent job. A job that names its conversation (the webhook's) goes straight
+   * to the claim, which finds out whether anything is due; otherwise the row leads to it.
+   */
+  async drainConversationOf(eventId: string, known?: ConversationRef): Promise<void> {
+    let ref = known;
+    if (!ref) {
+      const found = await this.claims.findConversationOf(eventId);
+      if (!found || !isDue(found.dueAt)) return;
+      ref = found.ref;
+    }
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const claim = await this.locks.tryClaim(ref);
       if (!claim) {

@@ -44,6 +44,10 @@ export class InboundProcessor implements OnApplicationBootstrap, OnModuleDestroy
   private async handle(job: HandleEventJob): Promise<void> {
     // Failures here are the database's or Redis's, not a handler's (those are retried per row); the
     // row went back to pending and has a retry job, and the inbox reconciler is the safety net.
-    await this.drainer.drainConversationOf(job.data.eventId);
+    const { eventId, pageId, conversationKey } = job.data;
+    await this.drainer.drainConversationOf(
+      eventId,
+      pageId !== undefined && conversationKey !== undefined ? { pageId, conversationKey } : undefined,
+    );
   }
 }

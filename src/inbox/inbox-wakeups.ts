@@ -56,8 +56,14 @@ export class InboxWakeups {
       this.warn(ids.length, 'Redis is not connected');
       return false;
     }
+    // The job names its conversation, so the worker need not look it up from the row.
+    const byId = new Map(rows.map((r) => [r.id, r]));
     let timer: NodeJS.Timeout | undefined;
-    const adding = this.queue.addBulk(ids.map((id) => this.jobFor(id)));
+    const adding = this.queue.addBulk(
+      ids.map((id) =>
+        this.jobFor(id, { pageId: byId.get(id)!.pageId, conversationKey: byId.get(id)!.conversationKey }),
+      ),
+    );
     try {
       await Promise.race([
         adding,
@@ -99,10 +105,10 @@ export class InboxWakeups {
     return missing.length;
   }
 
-  private jobFor(id: string) {
+  private jobFor(id: string, conversation?: { pageId: string; conversationKey: string }) {
     return {
       name: JobName.HandleEvent,
-      data: { eventId: id },
+      data: { eventId: id, ...conversation },
       opts: { ...HANDLE_EVENT_JOB_OPTIONS, jobId: id },
     };
   }

@@ -120,7 +120,7 @@ describe('Ingest group commit (e2e)', () => {
     }
     for (const d of sent) {
       for (const row of await rowsOfPage(d.page)) {
-        expect((await wakeupsQueue.getJob(row.id))?.data).toEqual({ eventId: String(row.id) });
+        expect((await wakeupsQueue.getJob(row.id))?.data).toMatchObject({ eventId: String(row.id), pageId: d.page });
       }
     }
   });
@@ -159,6 +159,10 @@ describe('Ingest group commit (e2e)', () => {
       'SELECT max(id) AS id FROM inbound_events WHERE page_id = $1',
       [page],
     );
-    expect((await wakeupsQueue.getJob(String(latest.id)))?.data).toEqual({ eventId: String(latest.id) });
+    expect((await wakeupsQueue.getJob(String(latest.id)))?.data).toEqual({
+      eventId: String(latest.id),
+      pageId: page,
+      conversationKey: u1,
+    });
   });
 });
