@@ -78,8 +78,4 @@ export class HandlerRouter {
   route(bot: string, event: MessengerEvent): RegisteredHandler | undefined {
     return selectHandler(this.registry.handlersOf(bot), event);
   }
-
-  knownBots(): string[] {
-    return this.registry.knownBots();
-  }
 }

@@ -16,9 +16,9 @@ import {
   type ClaimedEvent,
   type ConversationRef,
   type RowOutcome,
-} from './inbox-claims.repository';
+} from '../inbox/inbox-claims.repository';
 import { InboundMetrics } from './inbound.metrics';
-import { InboundWakeups } from './inbound-wakeups';
+import { InboxWakeups } from '../inbox/inbox-wakeups';
 
 const MAX_ERROR_CHARS = 2_000;
 // Claim, drain, release, look again: bounded so a conversation that keeps growing yields its slot.
@@ -49,7 +49,7 @@ export class ConversationDrainer {
     private readonly dispatcher: EventDispatcher,
     private readonly alerts: AlertsService,
     private readonly metrics: InboundMetrics,
-    private readonly wakeups: InboundWakeups,
+    private readonly wakeups: InboxWakeups,
     private readonly conversations: ConversationsService,
     private readonly send: SendService,
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -83,7 +83,7 @@ export class ConversationDrainer {
       if (!isDue(await this.claims.findHeadDueAt(ref))) return;
     }
     // Still due after many rounds: let another job continue, behind the rest of the queue.
-    await this.wakeups.wake([eventId], 'continue');
+    await this.wakeups.wakeAgain([eventId], 'continue');
   }
 
   private async drain(ref: ConversationRef, claim: ConversationClaim): Promise<void> {

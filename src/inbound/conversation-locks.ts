@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { Pool, type PoolClient } from 'pg';
 import { databaseConfig, type DatabaseConfig } from '../config/database.config';
 import { inboundConfig, type InboundConfig } from '../config/inbound.config';
-import type { ConversationRef } from './inbox-claims.repository';
+import type { ConversationRef } from '../inbox/inbox-claims.repository';
 
 export interface ConversationClaim {
   /** True once the lock's connection broke: another worker may now hold the conversation. */

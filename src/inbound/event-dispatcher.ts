@@ -4,7 +4,7 @@ import { PagesService } from '../pages/pages.service';
 import { BotCatalog } from '../bot-sdk/bot-catalog';
 import { HandlerContextFactory } from '../bot-sdk/handler-context.factory';
 import { HandlerRouter } from '../bot-sdk/handler-router';
-import type { ClaimedEvent } from './inbox-claims.repository';
+import type { ClaimedEvent } from '../inbox/inbox-claims.repository';
 import type { InboundBatch } from './inbound-batch';
 import { opensMessagingWindow, type MessengerEvent } from '../bot-sdk/messenger-event';
 import { parseMessengerEvent } from '../bot-sdk/messenger-event.parser';

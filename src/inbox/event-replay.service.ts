@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { ConflictError } from '../common/errors/domain-error';
-import { InboundEventNotFoundError } from '../inbox/inbox.errors';
+import { InboundEventNotFoundError } from './inbox.errors';
 import { PagesService } from '../pages/pages.service';
 import { InboxClaimsRepository } from './inbox-claims.repository';
-import { InboundWakeups } from './inbound-wakeups';
+import { InboxWakeups } from './inbox-wakeups';
 
 export type ReplayableStatus = 'failed' | 'done' | 'ignored';
 
@@ -23,7 +23,7 @@ export class EventNotReplayableError extends ConflictError {
 export class EventReplayService {
   constructor(
     private readonly claims: InboxClaimsRepository,
-    private readonly wakeups: InboundWakeups,
+    private readonly wakeups: InboxWakeups,
     private readonly pages: PagesService,
   ) {}
 
@@ -32,7 +32,7 @@ export class EventReplayService {
     const result = await this.claims.requeue(id);
     if (!result) throw new InboundEventNotFoundError(id);
     if (!result.replayed) throw new EventNotReplayableError(id, result.status);
-    await this.wakeups.wake([id], 'replay');
+    await this.wakeups.wakeAgain([id], 'replay');
     return { id, status: 'pending' };
   }
 
@@ -44,7 +44,7 @@ export class EventReplayService {
     for (;;) {
       const ids = await this.claims.requeueForPage(pageId, status, since, afterId, BATCH_SIZE);
       count += ids.length;
-      await this.wakeups.wake(ids, 'replay');
+      await this.wakeups.wakeAgain(ids, 'replay');
       if (ids.length < BATCH_SIZE) return { count };
       afterId = ids[ids.length - 1];
     }

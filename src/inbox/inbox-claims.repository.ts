@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { InboundEventSource, InboundEventStatus } from '../inbox/inbound-event.types';
+import type { InboundEventSource, InboundEventStatus } from './inbound-event.types';
 
 /** The conversation an inbox row belongs to: the unit of ordering and of claiming. */
 export interface ConversationRef {
