@@ -17,8 +17,9 @@ const DOCS_PATH = '/docs';
 
 /** Builds the configured (not yet listening) application: used by main.ts and by the e2e tests. */
 export async function createApp(options: AppModuleOptions = {}): Promise<NestFastifyApplication> {
-  const config = loadAppConfig();
-  const http = loadHttpConfig();
+  // Absent, the loaders read the process's environment.
+  const config = loadAppConfig(options.env);
+  const http = loadHttpConfig(options.env);
   // request.ip is the socket's address unless TRUST_PROXY names the proxies in front: a forged
   // X-Forwarded-For then changes nothing, and behind a trusted balancer the real client is seen.
   const adapter = new FastifyAdapter({

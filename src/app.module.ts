@@ -5,7 +5,9 @@ import { AlertsModule } from './alerts/alerts.module';
 import { BotModule } from './bot/bot.module';
 import { AuthModule } from './common/auth/auth.module';
 import { ConversationsModule } from './conversations/conversations.module';
-import { ALL_CONFIGS } from './config/all-configs';
+import { configsFor } from './config/all-configs';
+import { loadInboundConfig } from './config/inbound.config';
+import type { Env } from './config/validate-env';
 import { DatabaseModule } from './database/database.module';
 import { GraphModule } from './graph/graph.module';
 import { HealthModule } from './health/health.module';
@@ -18,6 +20,8 @@ import { WebhookModule } from './webhook/webhook.module';
 import { SendModule } from './send/send.module';
 
 export interface AppModuleOptions {
+  /** The environment the app is configured from (tests pass their own); the process's when absent. */
+  env?: Env;
   /** Where log lines go (tests capture them); stdout when absent. */
   logStream?: DestinationStream;
   /** Extra modules (tests register their own bots this way). */
@@ -33,7 +37,7 @@ export class AppModule {
         ConfigModule.forRoot({
           isGlobal: true,
           ignoreEnvFile: true,
-          load: ALL_CONFIGS,
+          load: configsFor(options.env),
         }),
         LoggingModule.forRoot(options.logStream),
         DatabaseModule,
@@ -48,7 +52,7 @@ export class AppModule {
         ConversationsModule,
         SendModule,
         InboundModule,
-        BotModule.register(),
+        BotModule.register(loadInboundConfig(options.env)),
         ...(options.imports ?? []),
         // Feature modules (alerts, pages, webhook, send, inbound, ...) are added here.
       ],

@@ -3,22 +3,14 @@ import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from './app.factory';
 import { loadAppConfig } from './config/app.config';
-import { ALL_CONFIG_LOADERS } from './config/all-configs';
+import { configurationProblems } from './config/all-configs';
 import { ConfigValidationError } from './config/validate-env';
 import { redactText } from './logging/redact';
 import { RedactingConsoleLogger } from './logging/redacting-console-logger';
 
 /** Validates every config area up front so one run names every bad variable, then exits 1. */
 function checkConfiguration(): void {
-  const problems: string[] = [];
-  for (const load of ALL_CONFIG_LOADERS) {
-    try {
-      load();
-    } catch (error) {
-      if (!(error instanceof ConfigValidationError)) throw error;
-      problems.push(...error.problems);
-    }
-  }
+  const problems = configurationProblems();
   if (problems.length > 0) {
     process.stderr.write(`${new ConfigValidationError(problems).message}\nSee .env.example for every variable.\n`);
     process.exit(1);

@@ -8,7 +8,7 @@ import { Client } from 'pg';
 import { AlertKind } from '../src/alerts/alert-kind';
 import { AlertsModule } from '../src/alerts/alerts.module';
 import { AlertsService } from '../src/alerts/alerts.service';
-import { ALL_CONFIGS } from '../src/config/all-configs';
+import { configsFor } from '../src/config/all-configs';
 import { DatabaseModule } from '../src/database/database.module';
 import { LoggingModule } from '../src/logging/logging.module';
 import { QueueModule } from '../src/queue/queue.module';
@@ -66,7 +66,7 @@ describe('Alerts while Postgres or Redis is down (e2e)', () => {
       async () => {
         const moduleRef = await Test.createTestingModule({
           imports: [
-            ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: ALL_CONFIGS }),
+            ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: configsFor() }),
             LoggingModule.forRoot(capture),
             DatabaseModule,
             RedisModule,

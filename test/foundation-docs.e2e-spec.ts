@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ALL_CONFIG_LOADERS } from '../src/config/all-configs';
-import { ConfigValidationError } from '../src/config/validate-env';
+import { configurationProblems } from '../src/config/all-configs';
 
 /**
  * Deployments configure the platform from .env.example and the README's table: every variable the
@@ -54,22 +53,7 @@ function assignments(text: string): Record<string, string> {
 
 /** Every problem main.ts would print at boot with exactly `env` as the environment. */
 function bootProblems(env: Record<string, string>): string[] {
-  const saved = process.env;
-  process.env = { ...env };
-  const problems: string[] = [];
-  try {
-    for (const load of ALL_CONFIG_LOADERS) {
-      try {
-        load();
-      } catch (error) {
-        if (!(error instanceof ConfigValidationError)) throw error;
-        problems.push(...error.problems);
-      }
-    }
-  } finally {
-    process.env = saved;
-  }
-  return problems;
+  return configurationProblems(env);
 }
 
 describe('.env.example, the template of a deployment', () => {

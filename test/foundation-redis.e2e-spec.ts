@@ -68,7 +68,8 @@ describe('Redis outage (e2e)', () => {
   }
 
   it('is ready, then 503 naming redis while Redis is unreachable, then ready again without a restart', async () => {
-    expect(await ready(t)).toMatchObject({ status: 200 });
+    // Ready once the app's Redis client has connected (it connects in the background at boot).
+    expect(await waitFor(() => ready(t), (r) => r.status === 200, 10_000)).toMatchObject({ status: 200 });
     await probeQueue!.add({ n: 1 });
     await waitFor(() => Promise.resolve(processed.length), (n) => n === 1, 10_000);
     expect(processed).toEqual([1]);

@@ -104,6 +104,56 @@ describe('Inbound processor (e2e)', () => {
     ]);
   });
 
+  it('commits a batch up to a throwing handler: the events before it done once with one reply each, then retries from it', async () => {
+    const page = fbId();
+    const user = fbId();
+    await insertPage(sql, page);
+    // Recent timestamps: the replies must fall inside the 24-hour window the messages open.
+    const now = Date.now();
+    await post(
+      ['say:1', 'say:2', 'saythrow2:3', 'say:4', 'say:5'].map((text, i) => ({
+        page,
+        item: textItem(page, user, now - 5_000 + i, text, `m_${fbId()}_${++midSeq}`),
+      })),
+    );
+    const rows = await settled(page, 5);
+    expect(rows.map((r) => [r.text, r.status, r.attempts])).toEqual([
+      ['say:1', 'done', 1],
+      ['say:2', 'done', 1],
+      ['saythrow2:3', 'done', 3],
+      ['say:4', 'done', 1],
+      ['say:5', 'done', 1],
+    ]);
+    expect((await callsOf(page)).map((c) => `${c.label}#${c.attempt}`)).toEqual([
+      'say:1#1',
+      'say:2#1',
+      'saythrow2:3#1',
+      'saythrow2:3#2',
+      'saythrow2:3#3',
+      'say:4#1',
+      'say:5#1',
+    ]);
+    // Events 1 and 2 were committed by one transaction (now() is the transaction's start time).
+    const handledAt = await sql.query<{ at: Date }>(
+      `SELECT handled_at AS at FROM inbound_events WHERE page_id = $1 ORDER BY fb_timestamp LIMIT 2`,
+      [page],
+    );
+    expect(handledAt.rows[0].at).toEqual(handledAt.rows[1].at);
+    // The replies staged by the two failed attempts were dropped with them: one reply per event.
+    const replies = await sql.query<{ text: string; key: string }>(
+      `SELECT payload->'message'->>'text' AS text, idempotency_key AS key FROM outbound_messages WHERE page_id = $1 ORDER BY seq`,
+      [page],
+    );
+    expect(replies.rows.map((r) => r.text)).toEqual([
+      're:say:1',
+      're:say:2',
+      're:saythrow2:3',
+      're:say:4',
+      're:say:5',
+    ]);
+    expect(new Set(replies.rows.map((r) => r.key)).size).toBe(5);
+  });
+
   it('fails an always-throwing event after INBOUND_MAX_ATTEMPTS, alerts once, moves on; replay works', async () => {
     const page = fbId();
     const [u1, u2] = [fbId(), fbId()];

@@ -3,9 +3,9 @@ import { type DynamicModule, Inject, Injectable, Module } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Client } from 'pg';
 import type { DataSource } from 'typeorm';
-import { Bot, OnEcho, OnMessage, OnPostback } from '../src/inbound/decorators';
-import type { HandlerContext } from '../src/inbound/handler-context';
-import type { EchoEvent, MessageEvent, PostbackEvent } from '../src/inbound/messenger-event';
+import { Bot, OnEcho, OnMessage, OnPostback } from '../src/bot-sdk/decorators';
+import type { HandlerContext } from '../src/bot-sdk/handler-context';
+import type { EchoEvent, MessageEvent, PostbackEvent } from '../src/bot-sdk/messenger-event';
 
 /** Secrets of the inbound specs' apps (test values, not the dev defaults). */
 export const INBOUND_APP_SECRET = 'e2e-inbound-app-secret-5b7e21';
@@ -21,7 +21,8 @@ export const CALLS_TABLE_SQL = `CREATE TABLE IF NOT EXISTS inbound_test_calls (
 /**
  * A bot that writes every handler call to Postgres (so calls from child processes count too) and
  * misbehaves on request, by message text: `slow:<ms>:<label>`, `throw2:<label>` (throws on the first
- * two attempts), `throwall:<label>`.
+ * two attempts), `throwall:<label>`, `say:<label>` (replies `re:<text>`), `saythrow2:<label>` (replies,
+ * then throws on the first two attempts).
  */
 @Bot(TEST_BOT)
 @Injectable()
@@ -37,7 +38,9 @@ export class RecorderBot {
     const [mode, arg] = text.split(':');
     if (mode === 'slow') await new Promise((resolve) => setTimeout(resolve, Number(arg)));
     await this.record(ctx, 'message', text);
-    if (mode === 'throw2' && ctx.attempt <= 2) throw new Error(`planned failure ${ctx.attempt}`);
+    if (mode === 'say' || mode === 'saythrow2') await ctx.reply(`re:${text}`);
+    if ((mode === 'throw2' || mode === 'saythrow2') && ctx.attempt <= 2)
+      throw new Error(`planned failure ${ctx.attempt}`);
     if (mode === 'throwall') throw new Error('always fails');
   }
 
@@ -88,7 +91,12 @@ export function inboundAppEnv(databaseUrl: string, suffix: string, extra: Record
 export const fbId = (): string => `${randomInt(100_000, 999_999)}${randomInt(100_000_000, 999_999_999)}`;
 
 /** A Page row as the pages module would store it (the token bytes are not a real token: no sends). */
-export async function insertPage(sql: Client, pageId: string, status = 'active', bot: string | null = null): Promise<void> {
+export async function insertPage(
+  sql: Client,
+  pageId: string,
+  status = 'active',
+  bot: string | null = null,
+): Promise<void> {
   await sql.query(
     `INSERT INTO pages (page_id, name, status, bot, token_ciphertext, token_iv, token_auth_tag, token_key_id)
      VALUES ($1, $2, $3, $4, $5, $5, $5, 'dev')`,
@@ -101,7 +109,13 @@ export const signBody = (raw: string): string =>
 
 export type MessagingItem = Record<string, unknown>;
 
-export const textItem = (page: string, psid: string, ts: number, text: string, mid: string): MessagingItem => ({
+export const textItem = (
+  page: string,
+  psid: string,
+  ts: number,
+  text: string,
+  mid: string,
+): MessagingItem => ({
   sender: { id: psid },
   recipient: { id: page },
   timestamp: ts,
@@ -110,7 +124,10 @@ export const textItem = (page: string, psid: string, ts: number, text: string, m
 
 /** One webhook body; items grouped by Page into entries. */
 export function webhookBody(items: Array<{ page: string; item: MessagingItem; standby?: boolean }>): string {
-  const entries = new Map<string, { id: string; time: number; messaging: MessagingItem[]; standby: MessagingItem[] }>();
+  const entries = new Map<
+    string,
+    { id: string; time: number; messaging: MessagingItem[]; standby: MessagingItem[] }
+  >();
   for (const { page, item, standby } of items) {
     const entry = entries.get(page) ?? { id: page, time: Date.now(), messaging: [], standby: [] };
     (standby ? entry.standby : entry.messaging).push(item);
@@ -128,7 +145,11 @@ export function webhookBody(items: Array<{ page: string; item: MessagingItem; st
 }
 
 /** Polls until `check` returns a value other than undefined, or fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -138,7 +159,8 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`Timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -107,7 +107,7 @@ describe('Webhook ingress (e2e)', () => {
       });
       const job = await queue.getJob(row.id as string);
       expect(job?.name).toBe('handle-event');
-      expect(job?.data).toEqual({ eventId: row.id });
+      expect(job?.data).toEqual({ eventId: row.id, pageId: page, conversationKey: user });
     });
 
     it('makes 15 rows of a 3 x 5 body, none of the same body again, and only new ones of an overlapping body', async () => {
@@ -120,13 +120,20 @@ describe('Webhook ingress (e2e)', () => {
         new Set(['message', 'postback', 'echo', 'delivery', 'read', 'referral', 'optin']),
       );
       expect(rows.filter((r) => r.source === 'standby')).toHaveLength(2);
-      expect(await queuedJobs()).toBe(jobsBefore + 15);
-      for (const row of rows) expect(await queue.getJob(row.id as string)).not.toBeNull();
+      // One wake-up per conversation (5 of them), named after its oldest row.
+      const conversations = new Map<string, string>();
+      for (const row of rows) {
+        const key = `${row.page_id}|${row.conversation_key}`;
+        if (!conversations.has(key)) conversations.set(key, row.id as string);
+      }
+      expect(conversations.size).toBe(5);
+      expect(await queuedJobs()).toBe(jobsBefore + 5);
+      for (const id of conversations.values()) expect(await queue.getJob(id)).not.toBeNull();
 
       // Facebook redelivers the same body: nothing new, no new job.
       expect((await postWebhook(t, body)).statusCode).toBe(200);
       expect(await rowsOfPages(pages)).toHaveLength(15);
-      expect(await queuedJobs()).toBe(jobsBefore + 15);
+      expect(await queuedJobs()).toBe(jobsBefore + 5);
 
       // Another body sharing three of those events (re-batched) plus two new ones.
       const parsed = JSON.parse(body) as { entry: Array<{ id: string; messaging: unknown[] }> };
@@ -140,7 +147,8 @@ describe('Webhook ingress (e2e)', () => {
       const after = await rowsOfPages(pages);
       expect(after).toHaveLength(17);
       expect(after.slice(15).map((r) => r.psid)).toEqual([user, user]);
-      expect(await queuedJobs()).toBe(jobsBefore + 17);
+      // Two new conversations (the user on two Pages).
+      expect(await queuedJobs()).toBe(jobsBefore + 7);
     });
 
     it('keys conversations by the user: recipient for echoes, user_ref for the checkbox plugin', async () => {

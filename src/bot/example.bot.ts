@@ -15,8 +15,8 @@ import {
   OnRead,
   OnReferral,
   OnStandby,
-} from '../inbound/decorators';
-import type { HandlerContext } from '../inbound/handler-context';
+} from '../bot-sdk/decorators';
+import type { HandlerContext } from '../bot-sdk/handler-context';
 import type {
   AccountLinkedEvent,
   AccountUnlinkedEvent,
@@ -30,7 +30,7 @@ import type {
   ReadEvent,
   ReferralEvent,
   StandbyEvent,
-} from '../inbound/messenger-event';
+} from '../bot-sdk/messenger-event';
 import { accountButtons, echoText, GET_STARTED, greeting, menu, MENU_ANSWERS, MENU_PAYLOAD } from './example-messages';
 
 /**

@@ -1,5 +1,5 @@
 import { registerAs } from '@nestjs/config';
-import { IsIn, IsInt, IsOptional, IsUrl, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, IsUrl, Matches, Max, Min } from 'class-validator';
 import { validateEnv, type Env } from './validate-env';
 
 class InboundEnv {
@@ -34,10 +34,9 @@ class InboundEnv {
   @Matches(/^[a-z0-9][a-z0-9_-]{0,63}$/i, { message: 'must be a bot name (letters, digits, _ or -)' })
   INBOUND_DEFAULT_BOT?: string;
 
-  // A string, not @IsBoolean: implicit conversion would turn the text "false" into true.
   @IsOptional()
-  @IsIn(['true', 'false'], { message: 'must be true or false' })
-  BOT_EXAMPLE_ENABLED?: string;
+  @IsBoolean({ message: 'must be true or false' })
+  BOT_EXAMPLE_ENABLED?: boolean;
 
   @IsOptional()
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] }, { message: 'must be an http(s) URL' })
@@ -58,7 +57,7 @@ export function loadInboundConfig(env: Env = process.env) {
     /** The bot of a Page that names none. */
     defaultBot: v.INBOUND_DEFAULT_BOT ?? 'example',
     // Production deployments with their own bots switch the example off.
-    exampleBotEnabled: v.BOT_EXAMPLE_ENABLED !== 'false',
+    exampleBotEnabled: v.BOT_EXAMPLE_ENABLED ?? true,
     accountLinkUrl: v.BOT_ACCOUNT_LINK_URL ?? 'http://localhost:3000/link',
   };
 }

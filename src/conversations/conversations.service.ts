@@ -1,7 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import type { EntityManager, Repository } from 'typeorm';
 import { Conversation } from './conversation.entity';
+
+/** One event of a person, as the conversation state records it. */
+export interface UserEventRecord {
+  pageId: string;
+  psid: string;
+  at: Date;
+  opensWindow: boolean;
+}
 
 /** Per (Page, PSID) state, chiefly when the person last opened the 24-hour messaging window. */
 @Injectable()
@@ -17,14 +25,47 @@ export class ConversationsService {
    * never moves a time backwards.
    */
   async recordUserEvent(pageId: string, psid: string, at: Date, opensWindow: boolean): Promise<void> {
-    await this.conversations.query(
+    await this.recordUserEvents(this.conversations.manager, [{ pageId, psid, at, opensWindow }]);
+  }
+
+  /**
+   * `recordUserEvent` for a batch of events, in one statement inside the caller's transaction (the
+   * inbound processor's commit). Several events of one person are folded first: an upsert may touch
+   * a row once per statement.
+   */
+  async recordUserEvents(manager: EntityManager, events: readonly UserEventRecord[]): Promise<void> {
+    const byPerson = new Map<
+      string,
+      { pageId: string; psid: string; first: Date; last: Date; opened: Date | null }
+    >();
+    for (const e of events) {
+      const key = `${e.pageId}:${e.psid}`;
+      const seen = byPerson.get(key);
+      const opened = e.opensWindow ? e.at : null;
+      if (!seen) {
+        byPerson.set(key, { pageId: e.pageId, psid: e.psid, first: e.at, last: e.at, opened });
+        continue;
+      }
+      if (e.at < seen.first) seen.first = e.at;
+      if (e.at > seen.last) seen.last = e.at;
+      if (opened && (!seen.opened || opened > seen.opened)) seen.opened = opened;
+    }
+    if (byPerson.size === 0) return;
+    const rows = [...byPerson.values()];
+    await manager.query(
       `INSERT INTO conversations AS c (page_id, psid, first_seen_at, last_user_message_at, last_event_at)
-       VALUES ($1, $2, $3, CASE WHEN $4::boolean THEN $3::timestamptz END, $3)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[])
        ON CONFLICT (page_id, psid) DO UPDATE SET
          first_seen_at = LEAST(c.first_seen_at, EXCLUDED.first_seen_at),
          last_user_message_at = GREATEST(c.last_user_message_at, EXCLUDED.last_user_message_at),
          last_event_at = GREATEST(c.last_event_at, EXCLUDED.last_event_at)`,
-      [pageId, psid, at, opensWindow],
+      [
+        rows.map((r) => r.pageId),
+        rows.map((r) => r.psid),
+        rows.map((r) => r.first),
+        rows.map((r) => r.opened),
+        rows.map((r) => r.last),
+      ],
     );
   }
 

@@ -1,16 +1,15 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { loadAppConfig } from '../config/app.config';
-import { loadDatabaseConfig } from '../config/database.config';
+import { appConfig, type AppConfig } from '../config/app.config';
+import { databaseConfig, type DatabaseConfig } from '../config/database.config';
 import { buildDataSourceOptions } from './data-source-options';
 import { ensureDatabase } from './ensure-database';
 
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
-      useFactory: async () => {
-        const db = loadDatabaseConfig();
-        const { autoMigrate } = loadAppConfig();
+      inject: [databaseConfig.KEY, appConfig.KEY],
+      useFactory: async (db: DatabaseConfig, { autoMigrate }: AppConfig) => {
         if (autoMigrate) await ensureDatabase(db.url);
         return {
           ...buildDataSourceOptions(db),

@@ -22,14 +22,6 @@ import type {
   TokenDebugInfo,
 } from './graph-api.types';
 
-// The contract (CONTRACTS.md) names these types as part of the client's API.
-export type {
-  PageAccount,
-  SendApiRequest,
-  SendApiResult,
-  SubscribedApp,
-  TokenDebugInfo,
-} from './graph-api.types';
 
 type Method = 'GET' | 'POST' | 'DELETE';
 

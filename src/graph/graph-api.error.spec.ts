@@ -12,6 +12,16 @@ describe(GraphApiError.name, () => {
     expect(new GraphApiError({ httpStatus: 400, code: 190, message: 'token' }).isPolicyBlock).toBe(false);
   });
 
+  it.each([
+    [190, true],
+    [102, true],
+    [200, false],
+    [368, false],
+    [undefined, false],
+  ])('answers isTokenInvalid for code %s: %s', (code, expected) => {
+    expect(new GraphApiError({ httpStatus: 400, code, message: 'x' }).isTokenInvalid).toBe(expected);
+  });
+
   it('serializes to a plain object with its kind and Retry-After', () => {
     const error = new GraphApiError({
       httpStatus: 429,

@@ -14,17 +14,28 @@ export interface GraphErrorFields {
  * The one classification table (MESSENGER.md, "Send API" errors). Order matters: the first row that
  * matches wins. Network failures and timeouts have no code and fall to the HTTP-status rows.
  */
-const CLASSIFICATION: ReadonlyArray<{ kind: GraphErrorKind; matches: (e: GraphErrorFields) => boolean; why: string }> = [
-  { kind: 'recipient', matches: (e) => e.code === 10 && e.subcode === 2018278, why: 'outside the 24-hour window' },
-  { kind: 'recipient', matches: (e) => e.subcode === 2018001, why: 'no matching user' },
-  { kind: 'recipient', matches: (e) => e.code === 551, why: 'person unavailable' },
-  { kind: 'auth', matches: (e) => e.code === 190 || e.code === 102, why: 'invalid or expired token' },
-  { kind: 'auth', matches: (e) => e.code === 10 || (e.code !== undefined && e.code >= 200 && e.code <= 299), why: 'missing permission' },
-  { kind: 'auth', matches: (e) => e.code === 368, why: 'blocked for policy reasons' },
-  { kind: 'throttled', matches: (e) => [4, 17, 32, 613].includes(e.code ?? -1) || e.httpStatus === 429, why: 'rate limited' },
-  { kind: 'transient', matches: (e) => [1, 2, 1200].includes(e.code ?? -1), why: 'temporary Facebook failure' },
-  { kind: 'transient', matches: (e) => e.httpStatus === undefined || e.httpStatus >= 500, why: 'server or network failure' },
-  { kind: 'permanent', matches: () => true, why: 'request rejected' },
+// Each row's comment says what Facebook means by it.
+const CLASSIFICATION: ReadonlyArray<{ kind: GraphErrorKind; matches: (e: GraphErrorFields) => boolean }> = [
+  // outside the 24-hour window
+  { kind: 'recipient', matches: (e) => e.code === 10 && e.subcode === 2018278 },
+  // no matching user
+  { kind: 'recipient', matches: (e) => e.subcode === 2018001 },
+  // person unavailable
+  { kind: 'recipient', matches: (e) => e.code === 551 },
+  // invalid or expired token
+  { kind: 'auth', matches: (e) => e.code === 190 || e.code === 102 },
+  // missing permission
+  { kind: 'auth', matches: (e) => e.code === 10 || (e.code !== undefined && e.code >= 200 && e.code <= 299) },
+  // blocked for policy reasons
+  { kind: 'auth', matches: (e) => e.code === 368 },
+  // rate limited
+  { kind: 'throttled', matches: (e) => [4, 17, 32, 613].includes(e.code ?? -1) || e.httpStatus === 429 },
+  // temporary Facebook failure
+  { kind: 'transient', matches: (e) => [1, 2, 1200].includes(e.code ?? -1) },
+  // server or network failure
+  { kind: 'transient', matches: (e) => e.httpStatus === undefined || e.httpStatus >= 500 },
+  // request rejected
+  { kind: 'permanent', matches: () => true },
 ];
 
 export function classifyGraphError(fields: GraphErrorFields): GraphErrorKind {
@@ -55,6 +66,11 @@ export class GraphApiError extends Error {
     this.fbtraceId = fields.fbtraceId;
     this.retryAfterSeconds = fields.retryAfterSeconds;
     this.kind = classifyGraphError(fields);
+  }
+
+  /** The token is invalid, expired or the session is gone (190, or the legacy 102). */
+  get isTokenInvalid(): boolean {
+    return this.code === 190 || this.code === 102;
   }
 
   /** Policy block (368): the Page is paused rather than marked token-invalid. */

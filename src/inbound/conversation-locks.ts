@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { Pool, type PoolClient } from 'pg';
 import { databaseConfig, type DatabaseConfig } from '../config/database.config';
 import { inboundConfig, type InboundConfig } from '../config/inbound.config';
-import type { ConversationRef } from './inbox-claims.repository';
+import type { ConversationRef } from '../inbox/inbox-claims.repository';
 
 export interface ConversationClaim {
   /** True once the lock's connection broke: another worker may now hold the conversation. */
@@ -22,7 +22,10 @@ export class ConversationLocks implements OnApplicationShutdown {
   private readonly logger = new Logger(ConversationLocks.name);
   private readonly pool: Pool;
 
-  constructor(@Inject(databaseConfig.KEY) db: DatabaseConfig, @Inject(inboundConfig.KEY) config: InboundConfig) {
+  constructor(
+    @Inject(databaseConfig.KEY) db: DatabaseConfig,
+    @Inject(inboundConfig.KEY) config: InboundConfig,
+  ) {
     this.pool = new Pool({
       connectionString: db.url,
       max: config.concurrency,
@@ -31,7 +34,9 @@ export class ConversationLocks implements OnApplicationShutdown {
       application_name: 'messenger-hub conversation locks',
     });
     // An idle connection dropped by the server must not crash the process; the next connect retries.
-    this.pool.on('error', (error) => this.logger.warn({ err: { message: error.message } }, 'Lock connection lost'));
+    this.pool.on('error', (error) =>
+      this.logger.warn({ err: { message: error.message } }, 'Lock connection lost'),
+    );
   }
 
   /** The conversation's claim, or null when another worker holds it. */
@@ -41,13 +46,17 @@ export class ConversationLocks implements OnApplicationShutdown {
     let lost = false;
     const onError = (error: Error) => {
       lost = true;
-      this.logger.warn({ err: { message: error.message }, pageId: ref.pageId }, 'Conversation lock connection lost');
+      this.logger.warn(
+        { err: { message: error.message }, pageId: ref.pageId },
+        'Conversation lock connection lost',
+      );
     };
     client.on('error', onError);
     try {
-      const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok', [
-        key,
-      ]);
+      const { rows } = await client.query<{ ok: boolean }>(
+        'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok',
+        [key],
+      );
       if (!rows[0]?.ok) {
         this.giveBack(client, onError);
         return null;

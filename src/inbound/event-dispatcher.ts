@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { messengerConfig, type MessengerConfig } from '../config/messenger.config';
-import { ConversationsService } from '../conversations/conversations.service';
 import { PagesService } from '../pages/pages.service';
-import { BotCatalog } from './bot-catalog';
-import { HandlerContextFactory } from './handler-context.factory';
-import { HandlerRouter } from './handler-router';
-import type { ClaimedEvent } from './inbox-claims.repository';
-import { opensMessagingWindow, type MessengerEvent } from './messenger-event';
-import { parseMessengerEvent } from './messenger-event.parser';
+import { BotCatalog } from '../bot-sdk/bot-catalog';
+import { HandlerContextFactory } from '../bot-sdk/handler-context.factory';
+import { HandlerRouter } from '../bot-sdk/handler-router';
+import type { ClaimedEvent } from '../inbox/inbox-claims.repository';
+import type { InboundBatch } from './inbound-batch';
+import { opensMessagingWindow, type MessengerEvent } from '../bot-sdk/messenger-event';
+import { parseMessengerEvent } from '../bot-sdk/messenger-event.parser';
 
 /** The bot's handler threw: the event is retried with backoff, unlike a database failure around it. */
 export class HandlerFailure extends Error {
@@ -22,13 +22,11 @@ export class HandlerFailure extends Error {
 }
 
 export type DispatchResult =
-  | { outcome: 'handled'; handler: string }
-  | { outcome: 'unmatched' }
-  | { outcome: 'ignored'; reason: string };
+  { outcome: 'handled'; handler: string } | { outcome: 'unmatched' } | { outcome: 'ignored'; reason: string };
 
 /**
- * Runs one inbox row through its Page's bot: routing checks, conversation bookkeeping, the most
- * specific handler. A throwing handler propagates; the caller owns retries and row states.
+ * Runs one inbox row through its Page's bot: routing checks, conversation bookkeeping (into the
+ * batch), the most specific handler. A throwing handler propagates; the caller owns retries and row states.
  */
 @Injectable()
 export class EventDispatcher {
@@ -36,40 +34,47 @@ export class EventDispatcher {
 
   constructor(
     private readonly pages: PagesService,
-    private readonly conversations: ConversationsService,
     private readonly catalog: BotCatalog,
     private readonly router: HandlerRouter,
     private readonly contexts: HandlerContextFactory,
     @Inject(messengerConfig.KEY) private readonly messenger: MessengerConfig,
   ) {}
 
-  async dispatch(row: ClaimedEvent): Promise<DispatchResult> {
+  /** Handles `row` as part of `batch`, which collects what must be committed with its outcome. */
+  async dispatch(row: ClaimedEvent, batch: InboundBatch): Promise<DispatchResult> {
     const page = await this.pages.getRouting(row.pageId);
     if (!page) return { outcome: 'ignored', reason: 'unknown_page' };
     // Paused, token_invalid and unsubscribed Pages are still handled: Send holds their messages.
     if (page.status === 'removed') return { outcome: 'ignored', reason: 'page_removed' };
 
     const event = parseMessengerEvent(row.payload, { standby: row.source === 'standby' });
-    if (event.type === 'unknown') return { outcome: 'ignored', reason: `unsupported_event:${event.kind ?? 'none'}` };
+    if (event.type === 'unknown')
+      return { outcome: 'ignored', reason: `unsupported_event:${event.kind ?? 'none'}` };
 
     // Before the handler: its reply is checked against the 24-hour window this event may open.
-    await this.recordConversation(row, event);
+    await this.recordConversation(row, event, batch);
 
     const bot = this.catalog.botFor(page.bot);
     const handler = this.router.route(bot, event);
     if (!handler) {
-      this.logger.debug({ eventId: row.id, pageId: row.pageId, bot, type: describe(event) }, 'No handler matched');
+      this.logger.debug(
+        { eventId: row.id, pageId: row.pageId, bot, type: describe(event) },
+        'No handler matched',
+      );
       return { outcome: 'unmatched' };
     }
-    const ctx = await this.contexts.create({
-      eventId: row.id,
-      attempt: row.attempts,
-      replayCount: row.replayCount,
-      page: { id: page.pageId, bot, status: page.status },
-      event,
-      raw: row.payload,
-      ownEcho: event.type === 'echo' && event.appId === this.messenger.appId,
-    });
+    const ctx = await this.contexts.create(
+      {
+        eventId: row.id,
+        attempt: row.attempts,
+        replayCount: row.replayCount,
+        page: { id: page.pageId, bot, status: page.status },
+        event,
+        raw: row.payload,
+        ownEcho: event.type === 'echo' && event.appId === this.messenger.appId,
+      },
+      batch,
+    );
     try {
       await handler.invoke(event, ctx);
     } catch (error) {
@@ -78,12 +83,21 @@ export class EventDispatcher {
     return { outcome: 'handled', handler: handler.name };
   }
 
-  private async recordConversation(row: ClaimedEvent, event: MessengerEvent): Promise<void> {
+  private async recordConversation(
+    row: ClaimedEvent,
+    event: MessengerEvent,
+    batch: InboundBatch,
+  ): Promise<void> {
     const at = row.fbTimestamp;
     await this.pages.touchLastEvent(row.pageId, at);
     if (row.psid === null) return;
     const inner = event.type === 'standby' ? event.event : event;
-    await this.conversations.recordUserEvent(row.pageId, row.psid, at, opensMessagingWindow(inner));
+    batch.recordUserEvent({
+      pageId: row.pageId,
+      psid: row.psid,
+      at,
+      opensWindow: opensMessagingWindow(inner),
+    });
   }
 }
 

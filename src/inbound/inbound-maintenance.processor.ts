@@ -4,8 +4,8 @@ import type { Queue } from 'bull';
 import { inboundConfig, type InboundConfig } from '../config/inbound.config';
 import { JobName, QueueName } from '../queue/queue.constants';
 import { RepeatableJobs } from '../queue/repeatable-jobs.service';
-import { InboxClaimsRepository } from './inbox-claims.repository';
-import { InboundWakeups } from './inbound-wakeups';
+import { InboxClaimsRepository } from '../inbox/inbox-claims.repository';
+import { InboxWakeups } from '../inbox/inbox-wakeups';
 
 const REVIVE_BATCH = 1_000;
 
@@ -20,14 +20,15 @@ export class InboundMaintenanceProcessor {
 
   constructor(
     private readonly claims: InboxClaimsRepository,
-    private readonly wakeups: InboundWakeups,
+    private readonly wakeups: InboxWakeups,
   ) {}
 
   @Process(JobName.ReviveInbound)
   async revive(): Promise<{ woken: number }> {
     const ids = await this.claims.findProcessingHeads(REVIVE_BATCH);
-    await this.wakeups.wake(ids, 'revive');
-    if (ids.length > 0) this.logger.debug({ conversations: ids.length }, 'Woke conversations with a processing row');
+    await this.wakeups.wakeAgain(ids, 'revive');
+    if (ids.length > 0)
+      this.logger.debug({ conversations: ids.length }, 'Woke conversations with a processing row');
     return { woken: ids.length };
   }
 }

@@ -1,5 +1,11 @@
 import { InjectQueue } from '@nestjs/bull';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import type { Job, Queue } from 'bull';
 import { inboundConfig, type InboundConfig } from '../config/inbound.config';
 import { JobName, QueueName, type JobOf } from '../queue/queue.constants';
@@ -24,7 +30,9 @@ export class InboundProcessor implements OnApplicationBootstrap, OnModuleDestroy
   onApplicationBootstrap(): void {
     void this.queue
       .process(JobName.HandleEvent, this.config.concurrency, (job: HandleEventJob) => this.handle(job))
-      .catch((error: Error) => this.logger.error({ err: { message: error.message } }, 'Inbound processor stopped'));
+      .catch((error: Error) =>
+        this.logger.error({ err: { message: error.message } }, 'Inbound processor stopped'),
+      );
     this.logger.log(`Inbound processor started (concurrency ${this.config.concurrency})`);
   }
 
@@ -36,6 +44,10 @@ export class InboundProcessor implements OnApplicationBootstrap, OnModuleDestroy
   private async handle(job: HandleEventJob): Promise<void> {
     // Failures here are the database's or Redis's, not a handler's (those are retried per row); the
     // row went back to pending and has a retry job, and the inbox reconciler is the safety net.
-    await this.drainer.drainConversationOf(job.data.eventId);
+    const { eventId, pageId, conversationKey } = job.data;
+    await this.drainer.drainConversationOf(
+      eventId,
+      pageId !== undefined && conversationKey !== undefined ? { pageId, conversationKey } : undefined,
+    );
   }
 }

@@ -2,11 +2,6 @@
 export const INBOUND_EVENT_STATUSES = ['pending', 'processing', 'done', 'failed', 'ignored'] as const;
 export type InboundEventStatus = (typeof INBOUND_EVENT_STATUSES)[number];
 
-/**
- * The event types the webhook recognises, named after the key that carries them in a `messaging`
- * item. `echo` is a `message` with `is_echo: true` (the Page's own send). Anything else is stored as
- * `unknown` so a new Facebook event type never fails a delivery.
- */
 /** The key that carries each event in a messaging item, in the order the webhook looks for them. */
 export const MESSAGING_EVENT_KEYS = [
   'message',
@@ -26,6 +21,10 @@ export const MESSAGING_EVENT_KEYS = [
   'game_play',
 ] as const;
 
+/**
+ * The stored event types: the messaging keys, `echo` (a `message` with `is_echo: true`, the Page's own
+ * send), and `unknown` for anything else, so a new Facebook event type never fails a delivery.
+ */
 export const INBOUND_EVENT_TYPES = [...MESSAGING_EVENT_KEYS, 'echo', 'unknown'] as const;
 export type InboundEventType = (typeof INBOUND_EVENT_TYPES)[number];
 

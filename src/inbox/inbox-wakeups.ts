@@ -2,7 +2,9 @@ import { InjectQueue } from '@nestjs/bull';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { JobOptions, Queue } from 'bull';
 import { webhookConfig, type WebhookConfig } from '../config/webhook.config';
+import { addJobs, type NewJob } from '../queue/job-producer';
 import { JobName, QueueName, type JobOf } from '../queue/queue.constants';
+import type { InsertedRow } from './inbox.writer';
 
 /**
  * A wake-up job only says "row N is waiting"; the row's status is the truth. Finished jobs are
@@ -14,8 +16,29 @@ export const HANDLE_EVENT_JOB_OPTIONS: JobOptions = { removeOnComplete: true, re
 type HandleEventQueue = Queue<JobOf<JobName.HandleEvent>>;
 
 const LOG_EVERY_MS = 10_000;
+// The processor and the reconciler are not answering Facebook: they may wait longer than the webhook.
+const PROCESSOR_ADD_TIMEOUT_MS = 2_000;
+const RECONCILE_ADD_TIMEOUT_MS = 10_000;
 
-/** Adds HandleEvent wake-up jobs for inbox rows (job id = row id, so adding twice is a no-op). */
+/**
+ * The worker drains a whole conversation from any of its rows, so a batch needs one wake-up per
+ * conversation: its oldest new row's (job id = row id, as the reconciler's per-row jobs).
+ */
+export function oldestRowPerConversation(rows: readonly InsertedRow[]): string[] {
+  const oldest = new Map<string, bigint>();
+  for (const row of rows) {
+    const key = `${row.pageId}\n${row.conversationKey}`;
+    const id = BigInt(row.id);
+    const seen = oldest.get(key);
+    if (seen === undefined || id < seen) oldest.set(key, id);
+  }
+  return [...oldest.values()].map(String);
+}
+
+/**
+ * Every HandleEvent wake-up: the webhook's (job id = row id, so adding twice is a no-op), the
+ * reconciler's, and the processor's own (retries, replays, long conversations, revived ones).
+ */
 @Injectable()
 export class InboxWakeups {
   private readonly logger = new Logger(InboxWakeups.name);
@@ -28,35 +51,45 @@ export class InboxWakeups {
   ) {}
 
   /**
-   * The webhook's fast path: one Redis round trip, bounded by WEBHOOK_ENQUEUE_TIMEOUT_MS. Never
-   * throws; false means the jobs may not exist, and the reconciler will add them (the rows are safe).
+   * The webhook's fast path: one job per conversation of an insert batch, all in one Redis round
+   * trip (addBulk pipelines), bounded by WEBHOOK_ENQUEUE_TIMEOUT_MS. Never throws; false means the
+   * jobs may not exist, and the reconciler will add them (the rows are safe).
    */
-  async wake(ids: readonly string[]): Promise<boolean> {
-    if (ids.length === 0) return true;
-    // Bull's client queues commands while disconnected; do not pile them up during an outage.
-    if (this.queue.client.status !== 'ready') {
-      this.warn(ids.length, 'Redis is not connected');
-      return false;
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const adding = this.queue.addBulk(ids.map((id) => this.jobFor(id)));
+  async wake(rows: readonly InsertedRow[]): Promise<boolean> {
+    if (rows.length === 0) return true;
+    const ids = oldestRowPerConversation(rows);
+    // The job names its conversation, so the worker need not look it up from the row.
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const jobs = ids.map((id) =>
+      this.jobFor(id, id, { pageId: byId.get(id)!.pageId, conversationKey: byId.get(id)!.conversationKey }),
+    );
     try {
-      await Promise.race([
-        adding,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error('Redis did not answer in time')),
-            this.config.enqueueTimeoutMs,
-          );
-        }),
-      ]);
+      await addJobs(this.queue, jobs, this.config.enqueueTimeoutMs);
       return true;
     } catch (error) {
       this.warn(ids.length, (error as Error).message);
       return false;
-    } finally {
-      clearTimeout(timer);
     }
+  }
+
+  /**
+   * The processor's wake-up for a row waiting out its backoff: one job per (row, attempt, due time),
+   * so whoever finds the row waiting re-adds the same id, a no-op while the job exists. Never throws.
+   */
+  async retryLater(eventId: string, attempt: number, dueAt: Date): Promise<void> {
+    const delay = Math.max(0, dueAt.getTime() - Date.now());
+    const job = this.jobFor(eventId, `${eventId}:retry:${attempt}:${dueAt.getTime()}`);
+    await this.addOrLeave([{ ...job, opts: { ...job.opts, ...(delay > 0 ? { delay } : {}) } }]);
+  }
+
+  /**
+   * Immediate wake-ups with ids of their own (the row's original job id may still be taken):
+   * `replay` after an operator's replay, `continue` for a long conversation going to the back of the
+   * queue, `revive` for a conversation whose worker died mid-event. Never throws.
+   */
+  async wakeAgain(eventIds: readonly string[], reason: 'replay' | 'continue' | 'revive'): Promise<void> {
+    const tag = Date.now();
+    await this.addOrLeave(eventIds.map((id) => this.jobFor(id, `${id}:${reason}:${tag}`)));
   }
 
   /**
@@ -77,16 +110,28 @@ export class InboxWakeups {
         }
       }),
     );
-    if (missing.length > 0) await this.queue.addBulk(missing.map((id) => this.jobFor(id)));
+    await addJobs(this.queue, missing.map((id) => this.jobFor(id, id)), RECONCILE_ADD_TIMEOUT_MS);
     return missing.length;
   }
 
-  private jobFor(id: string) {
+  private jobFor(eventId: string, jobId: string, conversation?: { pageId: string; conversationKey: string }) {
     return {
       name: JobName.HandleEvent,
-      data: { eventId: id },
-      opts: { ...HANDLE_EVENT_JOB_OPTIONS, jobId: id },
+      data: { eventId, ...conversation },
+      opts: { ...HANDLE_EVENT_JOB_OPTIONS, jobId },
     };
+  }
+
+  // If Redis is down, the inbox reconciler wakes pending rows later.
+  private async addOrLeave(jobs: ReadonlyArray<NewJob<JobOf<JobName.HandleEvent>>>): Promise<void> {
+    try {
+      await addJobs(this.queue, jobs, PROCESSOR_ADD_TIMEOUT_MS);
+    } catch (error) {
+      this.logger.warn(
+        { err: { message: (error as Error).message }, count: jobs.length },
+        'Could not add inbound wake-up jobs; the inbox reconciler will wake the rows',
+      );
+    }
   }
 
   /** At most one line per 10 s during an outage, with how many wake-ups were skipped. */

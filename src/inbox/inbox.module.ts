@@ -2,9 +2,12 @@ import { BullModule } from '@nestjs/bull';
 import { Module, type Provider } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { workerOnly } from '../config/app-role';
+import { PagesModule } from '../pages/pages.module';
 import { QueueName } from '../queue/queue.constants';
+import { EventReplayService } from './event-replay.service';
 import { InboundEvent } from './inbound-event.entity';
 import { InboxAdminController } from './inbox-admin.controller';
+import { InboxClaimsRepository } from './inbox-claims.repository';
 import { InboxMaintenanceProcessor } from './inbox-maintenance.processor';
 import { InboxMaintenanceScheduler } from './inbox-maintenance.scheduler';
 import { InboxReconciler } from './inbox-reconciler.service';
@@ -12,9 +15,14 @@ import { InboxService } from './inbox.service';
 import { InboxWakeups } from './inbox-wakeups';
 import { InboxWriter } from './inbox.writer';
 
+/**
+ * The inbox: owns `inbound_events` (every statement on it), its wake-up jobs, the reconciler that
+ * re-wakes rows that lost theirs, and the admin view and replay of events.
+ */
 @Module({
   imports: [
     TypeOrmModule.forFeature([InboundEvent]),
+    PagesModule,
     BullModule.registerQueue({ name: QueueName.Inbound }, { name: QueueName.Maintenance }),
   ],
   controllers: [InboxAdminController],
@@ -23,8 +31,10 @@ import { InboxWriter } from './inbox.writer';
     InboxWriter,
     InboxWakeups,
     InboxReconciler,
+    InboxClaimsRepository,
+    EventReplayService,
     ...workerOnly<Provider>(InboxMaintenanceProcessor, InboxMaintenanceScheduler),
   ],
-  exports: [InboxService, InboxReconciler],
+  exports: [InboxService, InboxReconciler, InboxClaimsRepository, InboxWakeups],
 })
 export class InboxModule {}

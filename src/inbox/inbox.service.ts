@@ -6,7 +6,7 @@ import type { InboundEventStatus, NewInboundEvent } from './inbound-event.types'
 import { toDetail, toSummary, type InboundEventDetail, type InboundEventPage } from './inbound-event.view';
 import { InboundEventNotFoundError } from './inbox.errors';
 import { InboxWakeups } from './inbox-wakeups';
-import { InboxWriter } from './inbox.writer';
+import { InboxWriter, type InsertedBatch } from './inbox.writer';
 
 export interface InboundEventFilter {
   status?: InboundEventStatus;
@@ -45,6 +45,9 @@ const SUMMARY_COLUMNS = [
 /** The inbox (`inbound_events`): durable webhook events waiting for, or done with, the processor. */
 @Injectable()
 export class InboxService {
+  /** The wake-ups of each insert batch, added once and awaited by every caller with rows in it. */
+  private readonly batchWakeups = new WeakMap<InsertedBatch, Promise<boolean>>();
+
   constructor(
     @InjectRepository(InboundEvent) private readonly events: Repository<InboundEvent>,
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -53,13 +56,19 @@ export class InboxService {
   ) {}
 
   /**
-   * Stores the events (one statement; known dedup keys are skipped), then adds one wake-up job per
-   * new row. Throws InboxUnavailableError when Postgres cannot take them; never fails on Redis.
+   * Stores the events (in one statement shared with concurrent calls; known dedup keys are skipped),
+   * then wakes the new rows: one Redis round trip for the whole statement's rows, whose callers all
+   * wait for it. Throws InboxUnavailableError when Postgres cannot take them; never fails on Redis.
    */
   async record(events: readonly NewInboundEvent[]): Promise<RecordResult> {
-    const insertedIds = await this.writer.insert(events);
-    const woken = await this.wakeups.wake(insertedIds);
-    return { insertedIds, woken };
+    const { ids, batch } = await this.writer.insert(events);
+    if (ids.length === 0) return { insertedIds: ids, woken: true };
+    let woken = this.batchWakeups.get(batch);
+    if (!woken) {
+      woken = this.wakeups.wake(batch.rows);
+      this.batchWakeups.set(batch, woken);
+    }
+    return { insertedIds: ids, woken: await woken };
   }
 
   async findById(id: string): Promise<InboundEventDetail> {

@@ -1,5 +1,6 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
-import pino, { type LoggerOptions } from 'pino';
+import pino, { type Level, type LoggerOptions } from 'pino';
 import { loadAppConfig } from '../config/app.config';
 import { buildLoggerOptions } from './logger-options';
 
@@ -38,5 +39,25 @@ describe(buildLoggerOptions.name, () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(lines[0]).not.toContain('deep-secret');
     expect(lines[0]).toContain('"[Truncated]"');
+  });
+});
+
+describe('request log level', () => {
+  const [options] = buildLoggerOptions(loadAppConfig({ NODE_ENV: 'production', LOG_LEVEL: 'info' }))
+    .pinoHttp as [{ customLogLevel: (req: IncomingMessage, res: ServerResponse, error?: Error) => Level }];
+  const levelOf = (method: string, url: string, statusCode: number, error?: Error) =>
+    options.customLogLevel({ method, url } as IncomingMessage, { statusCode } as ServerResponse, error);
+
+  it('logs a delivered webhook at debug: an info line per delivery would double its cost', () => {
+    expect(levelOf('POST', '/webhook', 200)).toBe('debug');
+  });
+
+  it('keeps the failures of the webhook, and every other request, at their levels', () => {
+    expect(levelOf('POST', '/webhook', 503)).toBe('error');
+    expect(levelOf('POST', '/webhook', 200, new Error('boom'))).toBe('error');
+    expect(levelOf('POST', '/webhook', 401)).toBe('info');
+    expect(levelOf('GET', '/webhook?hub.mode=subscribe', 200)).toBe('info');
+    expect(levelOf('POST', '/webhooks', 200)).toBe('info');
+    expect(levelOf('GET', '/admin/pages', 200)).toBe('info');
   });
 });

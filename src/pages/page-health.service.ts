@@ -3,7 +3,8 @@ import { AlertKind } from '../alerts/alert-kind';
 import { AlertsService } from '../alerts/alerts.service';
 import { messengerConfig, type MessengerConfig } from '../config/messenger.config';
 import { pagesConfig, REQUIRED_PAGE_SCOPES, type PagesConfig } from '../config/pages.config';
-import { GraphApiClient, type TokenDebugInfo } from '../graph/graph-api.client';
+import { GraphApiClient } from '../graph/graph-api.client';
+import type { TokenDebugInfo } from '../graph/graph-api.types';
 import { GraphApiError } from '../graph/graph-api.error';
 import { mapWithConcurrency } from './concurrency';
 import { PageLifecycleService } from './page-lifecycle.service';
@@ -21,7 +22,7 @@ export interface PagesCheckSummary {
 }
 
 const isTokenRejection = (error: unknown): error is GraphApiError =>
-  error instanceof GraphApiError && (error.code === 190 || error.code === 102);
+  error instanceof GraphApiError && error.isTokenInvalid;
 const isUnreachable = (error: unknown): error is GraphApiError =>
   error instanceof GraphApiError &&
   (error.httpStatus === undefined || error.kind === 'transient' || error.kind === 'throttled');

@@ -4,7 +4,7 @@ import { DomainError } from '../common/errors/domain-error';
 import { pagesConfig, type PagesConfig } from '../config/pages.config';
 import { GraphApiClient } from '../graph/graph-api.client';
 import { GraphApiError } from '../graph/graph-api.error';
-import { BotCatalog } from '../inbound/bot-catalog';
+import { BotCatalog } from '../bot-sdk/bot-catalog';
 import { PageTokenVerifier } from './page-token.verifier';
 import { toPageView, type PageView } from './page-view';
 import type { Page, PageStatus } from './page.entity';
@@ -149,7 +149,7 @@ export class PageLifecycleService {
     try {
       return await call();
     } catch (error) {
-      if (error instanceof GraphApiError && (error.code === 190 || error.code === 102)) {
+      if (error instanceof GraphApiError && error.isTokenInvalid) {
         await this.pages.markTokenInvalid(pageId, `Facebook rejected the token (${error.code})`, error);
       }
       throw toDomainError(error, rejectedCode);

@@ -3,7 +3,7 @@ import { AlertKind } from '../alerts/alert-kind';
 import { DomainError, InvalidRequestError } from '../common/errors/domain-error';
 import { isKnownWebhookField, pagesConfig, type PagesConfig } from '../config/pages.config';
 import { GraphApiClient } from '../graph/graph-api.client';
-import { BotCatalog } from '../inbound/bot-catalog';
+import { BotCatalog } from '../bot-sdk/bot-catalog';
 import { mapWithConcurrency } from './concurrency';
 import { PageTokenVerifier } from './page-token.verifier';
 import { toPageView, type PageView } from './page-view';

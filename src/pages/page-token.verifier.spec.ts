@@ -1,7 +1,8 @@
 import { loadMessengerConfig } from '../config/messenger.config';
 import { loadPagesConfig } from '../config/pages.config';
 import { loadSecurityConfig } from '../config/security.config';
-import type { GraphApiClient, TokenDebugInfo } from '../graph/graph-api.client';
+import type { GraphApiClient } from '../graph/graph-api.client';
+import type { TokenDebugInfo } from '../graph/graph-api.types';
 import { GraphApiError } from '../graph/graph-api.error';
 import { PageTokenVerifier } from './page-token.verifier';
 import { BadGatewayError, GraphRejectedError, PageTokenUnsuitableError } from './pages.errors';

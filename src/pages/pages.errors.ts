@@ -81,7 +81,7 @@ export function toDomainError(error: unknown, rejectedCode = 'graph_token_reject
       },
     );
   }
-  const tokenRejected = error.code === 190 || error.code === 102;
+  const tokenRejected = error.isTokenInvalid;
   return new GraphRejectedError(error, tokenRejected ? 'graph_token_rejected' : rejectedCode);
 }
 

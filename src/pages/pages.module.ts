@@ -2,7 +2,7 @@ import { BullModule } from '@nestjs/bull';
 import { Module, type Provider } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { workerOnly } from '../config/app-role';
-import { BotCatalogModule } from '../inbound/bot-catalog.module';
+import { BotCatalogModule } from '../bot-sdk/bot-catalog.module';
 import { QueueName } from '../queue/queue.constants';
 import { PageHealthService } from './page-health.service';
 import { PageLifecycleService } from './page-lifecycle.service';

@@ -3,7 +3,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ALL_CONFIGS } from '../config/all-configs';
+import { configsFor } from '../config/all-configs';
 import { ConfigValidationError } from '../config/validate-env';
 import { DatabaseModule } from '../database/database.module';
 import { redactText } from '../logging/redact';
@@ -16,7 +16,7 @@ import { TokenVault } from './token-vault';
 /** Only what re-encryption needs: no HTTP, no queues, no Graph API. */
 @Module({
   imports: [
-    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: ALL_CONFIGS }),
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: configsFor() }),
     DatabaseModule,
     TypeOrmModule.forFeature([Page]),
   ],

@@ -23,7 +23,8 @@ export enum JobName {
 }
 
 export type JobItem =
-  | { name: JobName.HandleEvent; data: { eventId: string } }
+  /** A row to handle; its conversation too when the producer knows it (saves the worker a lookup). */
+  | { name: JobName.HandleEvent; data: { eventId: string; pageId?: string; conversationKey?: string } }
   | { name: JobName.SendMessage; data: { messageId: string } }
   | { name: JobName.DeliverAlert; data: { alertId: string; occurrence: number } }
   | { name: JobName.PruneAlerts; data: Record<string, never> }

@@ -1,6 +1,6 @@
 import { BullModule } from '@nestjs/bull';
 import { Global, Module } from '@nestjs/common';
-import { loadRedisConfig } from '../config/redis.config';
+import { redisConfig, type RedisConfig } from '../config/redis.config';
 import { redisOptions } from '../redis/redis-options';
 import { BullConnections } from './bull-connections';
 import { BullConnectionsModule } from './bull-connections.module';
@@ -12,9 +12,8 @@ import { RepeatableJobs } from './repeatable-jobs.service';
   imports: [
     BullModule.forRootAsync({
       imports: [BullConnectionsModule],
-      inject: [BullConnections],
-      useFactory: (connections: BullConnections) => {
-        const config = loadRedisConfig();
+      inject: [BullConnections, redisConfig.KEY],
+      useFactory: (connections: BullConnections, config: RedisConfig) => {
         const base = redisOptions(config.url);
         return {
           prefix: config.prefix,

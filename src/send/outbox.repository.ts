@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import {
   OutboundMessage,
   type MessagingType,
@@ -108,6 +108,47 @@ export class OutboxRepository {
       ],
     );
     return rows[0] ?? null;
+  }
+
+  /**
+   * Inserts several rows in one statement, in order (their `seq` follows the array, so a lane keeps
+   * the order the handler sent in), inside the caller's transaction: the inbound processor writes a
+   * batch's replies in the same commit that marks its events handled. Rows whose (page, idempotency
+   * key) exists are skipped; returns the inserted rows only.
+   */
+  async insertMany(
+    manager: EntityManager,
+    rows: ReadonlyArray<NewOutboundMessage & { id: string }>,
+  ): Promise<OutboundMessage[]> {
+    if (rows.length === 0) return [];
+    const result: unknown = await manager.query(
+      `INSERT INTO outbound_messages AS m
+         (id, page_id, recipient, recipient_key, payload, messaging_type, tag, notification_type, idempotency_key, status)
+       SELECT r.id, r.page_id, r.recipient::jsonb, r.recipient_key, r.payload::jsonb, r.messaging_type, r.tag,
+              r.notification_type, r.idempotency_key, r.status
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                   $9::text[], $10::text[])
+         WITH ORDINALITY AS r(id, page_id, recipient, recipient_key, payload, messaging_type, tag, notification_type,
+                              idempotency_key, status, n)
+       ORDER BY r.n
+       ON CONFLICT (page_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+       RETURNING m.*`,
+      [
+        rows.map((r) => r.id),
+        rows.map((r) => r.pageId),
+        rows.map((r) => JSON.stringify(r.recipient)),
+        rows.map((r) => r.recipientKey),
+        rows.map((r) => JSON.stringify(r.payload)),
+        rows.map((r) => r.messagingType),
+        rows.map((r) => r.tag),
+        rows.map((r) => r.notificationType),
+        rows.map((r) => r.idempotencyKey),
+        rows.map((r) => r.status),
+      ],
+    );
+    return rowsOf(result)
+      .map(toMessage)
+      .sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
   }
 
   async findByIdempotencyKey(pageId: string, key: string): Promise<OutboundMessage | null> {

@@ -128,6 +128,11 @@ describe(readWebhookBody.name, () => {
     expect(result).toMatchObject({ kind: 'page', duplicatesInBody: 2 });
   });
 
+  it('stores a lone surrogate as U+FFFD (jsonb refuses it), keeps emoji and an escaped backslash-ud800 text', () => {
+    const [e] = eventsOf(envelope([fromUser({ message: { mid: 'm_1', text: 'a\ud800b \udc00 😀 \\ud800' } })]));
+    expect(JSON.parse(e.payloadJson).message.text).toBe('a\ufffdb \ufffd 😀 \\ud800');
+  });
+
   it('stores U+0000 as U+FFFD (jsonb refuses it) but keeps an escaped backslash-u0000 text', () => {
     const [e] = eventsOf(envelope([fromUser({ message: { mid: 'm_1', text: 'a\u0000b \\u0000' } })]));
     expect(JSON.parse(e.payloadJson).message.text).toBe('a\ufffdb \\u0000');

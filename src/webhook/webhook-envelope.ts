@@ -158,9 +158,11 @@ function timestampOf(value: unknown): number | undefined {
   return typeof value === 'number' && value >= 0 && value < MAX_TIMESTAMP_MS ? Math.trunc(value) : undefined;
 }
 
-// jsonb cannot hold U+0000: store it as U+FFFD. Only an unescaped backslash starts an escape, so
-// count the backslashes before `u0000` (a literal "\u0000" in a text is serialised as "\\u0000").
-const NUL_ESCAPE = /(?<!\\)((?:\\\\)*)\\u0000/g;
+// jsonb cannot hold U+0000 nor a lone surrogate (JSON.stringify escapes only lone ones, as
+// \udXXX): store them as U+FFFD, or the delivery would be refused on every redelivery. Only an
+// unescaped backslash starts an escape, so count the backslashes before the `u` (a literal "\u0000"
+// in a text is serialised as "\\u0000").
+const UNSTORABLE_ESCAPE = /(?<!\\)((?:\\\\)*)\\u(?:0000|d[89a-f][0-9a-f]{2})/gi;
 function withoutNul(json: string): string {
-  return json.includes('\\u0000') ? json.replace(NUL_ESCAPE, '$1\\ufffd') : json;
+  return /\\u(?:0000|d[89a-f])/i.test(json) ? json.replace(UNSTORABLE_ESCAPE, '$1\\ufffd') : json;
 }

@@ -6,14 +6,6 @@ import { WebhookErrorAlerter } from './webhook-error-alerter';
 import { WebhookMetrics } from './webhook.metrics';
 import { InvalidWebhookBodyError } from './webhook.errors';
 
-export interface IngestResult {
-  /** Events in the body (after removing repeats within it). */
-  events: number;
-  /** New inbox rows (the rest were already there). */
-  stored: number;
-  ignoredObject?: string;
-}
-
 /**
  * The webhook's ack path: read the verified body, write every event to the inbox in one statement,
  * wake the new rows. No Page lookup, no handler code, no Graph call: Facebook waits at most 20 s.
@@ -28,7 +20,7 @@ export class WebhookService {
     private readonly errors: WebhookErrorAlerter,
   ) {}
 
-  async ingest(raw: Buffer): Promise<IngestResult> {
+  async ingest(raw: Buffer): Promise<void> {
     this.metrics.acceptedRequests++;
     let body: ReturnType<typeof readWebhookBody>;
     try {
@@ -40,7 +32,7 @@ export class WebhookService {
     if (body.kind === 'ignored') {
       this.metrics.ignoredObjects++;
       this.logger.debug({ object: body.object }, 'Ignored webhook for another object');
-      return { events: 0, stored: 0, ignoredObject: body.object };
+      return;
     }
     const { events, duplicatesInBody } = body;
     this.metrics.eventsReceived += events.length + duplicatesInBody;
@@ -57,6 +49,5 @@ export class WebhookService {
     this.metrics.eventsStored += stored;
     this.metrics.eventsDuplicate += events.length - stored + duplicatesInBody;
     if (!recorded.woken) this.metrics.wakeupFailures++;
-    return { events: events.length, stored };
   }
 }

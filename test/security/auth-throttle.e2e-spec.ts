@@ -6,6 +6,16 @@ const ADMIN_KEY = 'e2e-throttle-admin-key-0123456789-abcdefghij';
 const LIMIT = 5;
 
 type Inject = TestApp['app']['inject'];
+
+/**
+ * Failures are counted in Redis, and skipped (fail open) until the app's Redis client is connected:
+ * start attempting once the app reports ready, as a load balancer would.
+ */
+const ready = (t: TestApp) =>
+  eventually(
+    'the app to be ready',
+    async () => (await t.app.inject({ method: 'GET', url: '/health/ready' })).statusCode === 200,
+  );
 const attempt = (inject: Inject, opts: { key?: string; from: string; forwardedFor?: string }) =>
   inject.call(undefined, {
     method: 'GET',
@@ -27,6 +37,7 @@ describe('failed-auth throttle, default (no trusted proxy) (e2e)', () => {
       AUTH_FAILURE_ALERT_THRESHOLD: '12',
     });
     inject = t.app.inject.bind(t.app);
+    await ready(t);
   });
   afterAll(async () => {
     await t?.close();
@@ -34,7 +45,8 @@ describe('failed-auth throttle, default (no trusted proxy) (e2e)', () => {
 
   it('always accepts the correct key, even from an address that is locked out', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < LIMIT + 3; i++) statuses.push((await attempt(inject, { key: 'wrong', from: '10.1.0.1' })).statusCode);
+    for (let i = 0; i < LIMIT + 3; i++)
+      statuses.push((await attempt(inject, { key: 'wrong', from: '10.1.0.1' })).statusCode);
     expect(statuses).toEqual([...Array(LIMIT).fill(401), 429, 429, 429]);
     const locked = await attempt(inject, { key: 'wrong', from: '10.1.0.1' });
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
@@ -67,26 +79,40 @@ describe('failed-auth throttle behind a trusted proxy (e2e)', () => {
   let inject: Inject;
   const BALANCER = '10.2.0.1';
   beforeAll(async () => {
-    t = await startTestApp({ ADMIN_API_KEY: ADMIN_KEY, AUTH_FAILURE_LIMIT: String(LIMIT), TRUST_PROXY: '10.2.0.0/16' });
+    t = await startTestApp({
+      ADMIN_API_KEY: ADMIN_KEY,
+      AUTH_FAILURE_LIMIT: String(LIMIT),
+      TRUST_PROXY: '10.2.0.0/16',
+    });
     inject = t.app.inject.bind(t.app);
+    await ready(t);
   });
   afterAll(async () => {
     await t?.close();
   });
 
   it('throttles the client behind the balancer, not the balancer', async () => {
-    for (let i = 0; i < LIMIT + 1; i++) await attempt(inject, { key: 'wrong', from: BALANCER, forwardedFor: '198.51.100.7' });
-    expect((await attempt(inject, { key: 'wrong', from: BALANCER, forwardedFor: '198.51.100.7' })).statusCode).toBe(429);
+    for (let i = 0; i < LIMIT + 1; i++)
+      await attempt(inject, { key: 'wrong', from: BALANCER, forwardedFor: '198.51.100.7' });
+    expect(
+      (await attempt(inject, { key: 'wrong', from: BALANCER, forwardedFor: '198.51.100.7' })).statusCode,
+    ).toBe(429);
     // Another client through the same balancer is not locked out.
-    expect((await attempt(inject, { key: 'wrong', from: BALANCER, forwardedFor: '198.51.100.8' })).statusCode).toBe(401);
-    expect((await attempt(inject, { key: ADMIN_KEY, from: BALANCER, forwardedFor: '198.51.100.7' })).statusCode).toBe(200);
+    expect(
+      (await attempt(inject, { key: 'wrong', from: BALANCER, forwardedFor: '198.51.100.8' })).statusCode,
+    ).toBe(401);
+    expect(
+      (await attempt(inject, { key: ADMIN_KEY, from: BALANCER, forwardedFor: '198.51.100.7' })).statusCode,
+    ).toBe(200);
   });
 
   it('does not believe X-Forwarded-For from an address that is not a trusted proxy', async () => {
     for (let i = 0; i < LIMIT; i++) {
       await attempt(inject, { key: 'wrong', from: '192.0.2.1', forwardedFor: `198.51.100.${100 + i}` });
     }
-    expect((await attempt(inject, { key: 'wrong', from: '192.0.2.1', forwardedFor: '198.51.100.200' })).statusCode).toBe(429);
+    expect(
+      (await attempt(inject, { key: 'wrong', from: '192.0.2.1', forwardedFor: '198.51.100.200' })).statusCode,
+    ).toBe(429);
   });
 });
 
@@ -96,14 +122,20 @@ describe('failed-auth throttle with TRUST_PROXY as a hop count (e2e)', () => {
   beforeAll(async () => {
     t = await startTestApp({ ADMIN_API_KEY: ADMIN_KEY, AUTH_FAILURE_LIMIT: String(LIMIT), TRUST_PROXY: '1' });
     inject = t.app.inject.bind(t.app);
+    await ready(t);
   });
   afterAll(async () => {
     await t?.close();
   });
 
   it('counts the address one hop behind the proxy', async () => {
-    for (let i = 0; i < LIMIT + 1; i++) await attempt(inject, { key: 'wrong', from: '10.3.0.1', forwardedFor: '198.51.100.30' });
-    expect((await attempt(inject, { key: 'wrong', from: '10.3.0.1', forwardedFor: '198.51.100.30' })).statusCode).toBe(429);
-    expect((await attempt(inject, { key: 'wrong', from: '10.3.0.1', forwardedFor: '198.51.100.31' })).statusCode).toBe(401);
+    for (let i = 0; i < LIMIT + 1; i++)
+      await attempt(inject, { key: 'wrong', from: '10.3.0.1', forwardedFor: '198.51.100.30' });
+    expect(
+      (await attempt(inject, { key: 'wrong', from: '10.3.0.1', forwardedFor: '198.51.100.30' })).statusCode,
+    ).toBe(429);
+    expect(
+      (await attempt(inject, { key: 'wrong', from: '10.3.0.1', forwardedFor: '198.51.100.31' })).statusCode,
+    ).toBe(401);
   });
 });

@@ -51,7 +51,10 @@ describe('hostile input (e2e)', () => {
       payload: raw,
     });
     expect(signed.statusCode).toBe(400);
-    expect(signed.json()).toMatchObject({ code: 'invalid_webhook_body', message: 'Body is nested too deeply' });
+    expect(signed.json()).toMatchObject({
+      code: 'invalid_webhook_body',
+      message: 'Body is nested too deeply',
+    });
     expect(await inboxRows()).toBe(before);
   });
 

@@ -116,7 +116,11 @@ describe('authorization by matched route (e2e)', () => {
       expect.arrayContaining(['/webhook', '/health/live', '/health/ready', '/docs']),
     );
     for (const route of publicRoutes) {
-      expect(PUBLIC_PREFIXES.some((p) => route.url === p || route.url.startsWith(`${p}/`) || route.url.startsWith(`${p}-`))).toBe(true);
+      expect(
+        PUBLIC_PREFIXES.some(
+          (p) => route.url === p || route.url.startsWith(`${p}/`) || route.url.startsWith(`${p}-`),
+        ),
+      ).toBe(true);
     }
   });
 
@@ -138,7 +142,8 @@ describe('authorization by matched route (e2e)', () => {
           payload: ['POST', 'PATCH', 'PUT'].includes(route.method) ? {} : undefined,
         });
         checked++;
-        const ok = spelling === 'canonical' ? res.statusCode === 401 : res.statusCode >= 400 && res.statusCode !== 500;
+        const ok =
+          spelling === 'canonical' ? res.statusCode === 401 : res.statusCode >= 400 && res.statusCode !== 500;
         if (!ok || reached.has(String(res.headers['x-request-id']))) {
           failures.push(`${route.method} ${url} (${spelling}) -> ${res.statusCode}`);
         }

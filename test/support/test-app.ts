@@ -22,38 +22,28 @@ export class LogCapture extends Writable {
 
 /**
  * Boots the real application (Fastify, real Postgres and Redis from the run's global setup) with
- * extra environment variables for this app only. Call `close()` in afterAll.
+ * extra environment variables for this app only (given to the app, never written to process.env).
+ * Call `close()` in afterAll.
  */
 export async function startTestApp(
   env: Record<string, string> = {},
   options: Pick<AppModuleOptions, 'imports'> = {},
 ): Promise<TestApp> {
-  const saved: Record<string, string | undefined> = {};
   // Test files run in parallel: each gets its own queue prefix so one file's workers never take
   // another file's jobs. Apps of one file share it (a file may run several instances on purpose).
   const testFile = basename(expect.getState().testPath ?? 'unknown').replace(/\W+/g, '-');
-  env = { QUEUE_PREFIX: `${process.env.QUEUE_PREFIX}:${testFile}`, ...env };
-  for (const [key, value] of Object.entries(env)) {
-    saved[key] = process.env[key];
-    process.env[key] = value;
-  }
+  // The app is configured from this object alone: process.env is left as it is.
+  const appEnv = { ...process.env, QUEUE_PREFIX: `${process.env.QUEUE_PREFIX}:${testFile}`, ...env };
   const capture = new LogCapture();
-  try {
-    const app = await createApp({ ...options, logStream: capture });
-    await app.init();
-    // bufferLogs holds `new Logger(...)` lines until listen(), which tests never call: flush now so
-    // every module's log lines reach the capture.
-    app.flushLogs();
-    await app.getHttpAdapter().getInstance().ready();
-    return {
-      app,
-      logs: capture.lines,
-      close: () => app.close(),
-    };
-  } finally {
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  }
+  const app = await createApp({ ...options, env: appEnv, logStream: capture });
+  await app.init();
+  // bufferLogs holds `new Logger(...)` lines until listen(), which tests never call: flush now so
+  // every module's log lines reach the capture.
+  app.flushLogs();
+  await app.getHttpAdapter().getInstance().ready();
+  return {
+    app,
+    logs: capture.lines,
+    close: () => app.close(),
+  };
 }

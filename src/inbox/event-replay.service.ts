@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { ConflictError } from '../common/errors/domain-error';
-import { InboundEventNotFoundError } from '../inbox/inbox.errors';
+import { InboundEventNotFoundError } from './inbox.errors';
 import { PagesService } from '../pages/pages.service';
 import { InboxClaimsRepository } from './inbox-claims.repository';
-import { InboundWakeups } from './inbound-wakeups';
+import { InboxWakeups } from './inbox-wakeups';
 
 export type ReplayableStatus = 'failed' | 'done' | 'ignored';
 
@@ -11,7 +11,10 @@ const BATCH_SIZE = 1_000;
 
 export class EventNotReplayableError extends ConflictError {
   constructor(id: string, status: string) {
-    super(`Event ${id} is ${status}; only failed, done or ignored events can be replayed`, 'event_not_replayable');
+    super(
+      `Event ${id} is ${status}; only failed, done or ignored events can be replayed`,
+      'event_not_replayable',
+    );
   }
 }
 
@@ -20,7 +23,7 @@ export class EventNotReplayableError extends ConflictError {
 export class EventReplayService {
   constructor(
     private readonly claims: InboxClaimsRepository,
-    private readonly wakeups: InboundWakeups,
+    private readonly wakeups: InboxWakeups,
     private readonly pages: PagesService,
   ) {}
 
@@ -29,7 +32,7 @@ export class EventReplayService {
     const result = await this.claims.requeue(id);
     if (!result) throw new InboundEventNotFoundError(id);
     if (!result.replayed) throw new EventNotReplayableError(id, result.status);
-    await this.wakeups.wake([id], 'replay');
+    await this.wakeups.wakeAgain([id], 'replay');
     return { id, status: 'pending' };
   }
 
@@ -41,7 +44,7 @@ export class EventReplayService {
     for (;;) {
       const ids = await this.claims.requeueForPage(pageId, status, since, afterId, BATCH_SIZE);
       count += ids.length;
-      await this.wakeups.wake(ids, 'replay');
+      await this.wakeups.wakeAgain(ids, 'replay');
       if (ids.length < BATCH_SIZE) return { count };
       afterId = ids[ids.length - 1];
     }

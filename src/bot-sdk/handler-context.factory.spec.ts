@@ -1,41 +1,77 @@
 import type { SendService } from '../send/send.service';
 import type { LinkedUserLookup } from './handler-context';
-import { HandlerContextFactory, NoRecipientError } from './handler-context.factory';
+import { HandlerContextFactory, NoRecipientError, type SendCollector } from './handler-context.factory';
 import type { MessengerEvent } from './messenger-event';
 import { parseMessengerEvent } from './messenger-event.parser';
 
 const PAGE = '111';
-const message = parseMessengerEvent({ sender: { id: 'u1' }, recipient: { id: PAGE }, timestamp: 1, message: { mid: 'm', text: 'hi' } });
+const message = parseMessengerEvent({
+  sender: { id: 'u1' },
+  recipient: { id: PAGE },
+  timestamp: 1,
+  message: { mid: 'm', text: 'hi' },
+});
 
 describe(HandlerContextFactory.name, () => {
   const sent: unknown[] = [];
   const sendService = {
-    send: jest.fn((input: unknown) => {
+    stage: jest.fn((input: unknown) => {
       sent.push(input);
-      return Promise.resolve({ id: `out-${sent.length}`, created: true, status: 'queued' });
+      const id = `out-${sent.length}`;
+      return Promise.resolve({ row: { id }, result: { id, created: true, status: 'queued' } });
     }),
   } as unknown as SendService;
+  /** Keeps what the handler staged, like the inbound processor's batch. */
+  class Collector implements SendCollector {
+    current: unknown[] = [];
+    stage(row: unknown): void {
+      this.current.push(row);
+    }
+    windowOpenedAt = () => undefined;
+  }
+  let batch: Collector;
 
-  beforeEach(() => (sent.length = 0));
+  beforeEach(() => {
+    sent.length = 0;
+    batch = new Collector();
+  });
 
   const contextFor = (event: MessengerEvent, replayCount = 0, linked?: LinkedUserLookup) =>
-    new HandlerContextFactory(sendService, linked).create({
-      eventId: '42',
-      attempt: 1,
-      replayCount,
-      page: { id: PAGE, bot: 'example', status: 'active' },
-      event,
-      raw: {},
-      ownEcho: false,
-    });
+    new HandlerContextFactory(sendService, linked).create(
+      {
+        eventId: '42',
+        attempt: 1,
+        replayCount,
+        page: { id: PAGE, bot: 'example', status: 'active' },
+        event,
+        raw: {},
+        ownEcho: false,
+      },
+      batch,
+    );
+
+  it('stages replies into the collector instead of sending them, and answers their outbox ids', async () => {
+    const ctx = await contextFor(message);
+    await expect(ctx.reply('one')).resolves.toEqual({ id: 'out-1', created: true });
+    expect(batch.current).toEqual([{ id: 'out-1' }]);
+  });
 
   it('replies to the PSID as RESPONSE with per-event idempotency keys', async () => {
     const ctx = await contextFor(message);
     await ctx.reply('one');
     await ctx.reply({ text: 'two', quick_replies: [] });
     expect(sent).toEqual([
-      expect.objectContaining({ pageId: PAGE, recipient: { id: 'u1' }, message: { text: 'one' }, messagingType: 'RESPONSE', idempotencyKey: 'inbound:42:0:1' }),
-      expect.objectContaining({ message: { text: 'two', quick_replies: [] }, idempotencyKey: 'inbound:42:0:2' }),
+      expect.objectContaining({
+        pageId: PAGE,
+        recipient: { id: 'u1' },
+        message: { text: 'one' },
+        messagingType: 'RESPONSE',
+        idempotencyKey: 'inbound:42:0:1',
+      }),
+      expect.objectContaining({
+        message: { text: 'two', quick_replies: [] },
+        idempotencyKey: 'inbound:42:0:2',
+      }),
     ]);
   });
 

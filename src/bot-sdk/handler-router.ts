@@ -40,7 +40,8 @@ function matchRank(
   if (typeof match === 'string') {
     if (value === undefined) return undefined;
     // Typed text is matched loosely ("Help " = "help"); payloads and refs are identifiers.
-    const equal = kind === 'message' ? value.trim().toLowerCase() === match.trim().toLowerCase() : value === match;
+    const equal =
+      kind === 'message' ? value.trim().toLowerCase() === match.trim().toLowerCase() : value === match;
     return equal ? EXACT : undefined;
   }
   if (match instanceof RegExp) return value !== undefined && match.test(value) ? PATTERN : undefined;
@@ -76,9 +77,5 @@ export class HandlerRouter {
   /** The handler of `bot` that takes the event, if any. */
   route(bot: string, event: MessengerEvent): RegisteredHandler | undefined {
     return selectHandler(this.registry.handlersOf(bot), event);
-  }
-
-  knownBots(): string[] {
-    return this.registry.knownBots();
   }
 }

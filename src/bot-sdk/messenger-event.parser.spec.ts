@@ -48,7 +48,13 @@ describe('parseMessengerEvent', () => {
     expect(e.text).toBeUndefined();
     expect(e.quickReply).toBeUndefined();
     expect(e.attachments).toEqual([
-      { type: 'image', url: 'https://x/y.png', title: undefined, stickerId: 369239263222822, payload: expect.any(Object) },
+      {
+        type: 'image',
+        url: 'https://x/y.png',
+        title: undefined,
+        stickerId: 369239263222822,
+        payload: expect.any(Object),
+      },
       {
         type: 'location',
         url: undefined,
@@ -68,12 +74,22 @@ describe('parseMessengerEvent', () => {
       timestamp: 5,
       message: { is_echo: true, app_id: 1517776481860111, metadata: 'meta', mid: 'm.3', text: 'sent' },
     });
-    expect(e).toMatchObject({ type: 'echo', pageId: PAGE, psid: PSID, appId: '1517776481860111', mid: 'm.3' });
+    expect(e).toMatchObject({
+      type: 'echo',
+      pageId: PAGE,
+      psid: PSID,
+      appId: '1517776481860111',
+      mid: 'm.3',
+    });
     expect(e).toMatchObject({ text: 'sent', metadata: 'meta' });
   });
 
   it('reads an echo written from the Page inbox (no app_id)', () => {
-    const e = parseMessengerEvent({ sender: { id: PAGE }, recipient: { id: PSID }, message: { is_echo: true, mid: 'm' } });
+    const e = parseMessengerEvent({
+      sender: { id: PAGE },
+      recipient: { id: PSID },
+      message: { is_echo: true, mid: 'm' },
+    });
     expect(e).toMatchObject({ type: 'echo', appId: undefined });
   });
 
@@ -101,7 +117,10 @@ describe('parseMessengerEvent', () => {
     const e = parseMessengerEvent(
       envelope({ referral: { ref: 'r', source: 'ADS', type: 'OPEN_THREAD', ad_id: '6045246247433' } }),
     );
-    expect(e).toMatchObject({ type: 'referral', referral: { ref: 'r', source: 'ADS', adId: '6045246247433' } });
+    expect(e).toMatchObject({
+      type: 'referral',
+      referral: { ref: 'r', source: 'ADS', adId: '6045246247433' },
+    });
   });
 
   it('reads a Send to Messenger optin with data-ref', () => {
@@ -110,21 +129,29 @@ describe('parseMessengerEvent', () => {
   });
 
   it('reads a checkbox optin: user_ref only, no PSID', () => {
-    const e = parseMessengerEvent({ recipient: { id: PAGE }, timestamp: 1, optin: { ref: 'cb', user_ref: 'UR-1' } });
+    const e = parseMessengerEvent({
+      recipient: { id: PAGE },
+      timestamp: 1,
+      optin: { ref: 'cb', user_ref: 'UR-1' },
+    });
     expect(e).toMatchObject({ type: 'optin', ref: 'cb', userRef: 'UR-1', pageId: PAGE });
     expect(e.psid).toBeUndefined();
   });
 
   it('reads a chat plugin event with sender.user_ref only', () => {
-    const e = parseMessengerEvent({ sender: { user_ref: 'UR-2' }, recipient: { id: PAGE }, postback: { payload: 'P' } });
+    const e = parseMessengerEvent({
+      sender: { user_ref: 'UR-2' },
+      recipient: { id: PAGE },
+      postback: { payload: 'P' },
+    });
     expect(e).toMatchObject({ type: 'postback', userRef: 'UR-2', payload: 'P' });
     expect(e.psid).toBeUndefined();
   });
 
   it('reads account linking and unlinking', () => {
-    expect(parseMessengerEvent(envelope({ account_linking: { status: 'linked', authorization_code: 'c0de' } }))).toMatchObject(
-      { type: 'account_linked', authorizationCode: 'c0de' },
-    );
+    expect(
+      parseMessengerEvent(envelope({ account_linking: { status: 'linked', authorization_code: 'c0de' } })),
+    ).toMatchObject({ type: 'account_linked', authorizationCode: 'c0de' });
     expect(parseMessengerEvent(envelope({ account_linking: { status: 'unlinked' } }))).toMatchObject({
       type: 'account_unlinked',
     });
@@ -141,28 +168,51 @@ describe('parseMessengerEvent', () => {
   });
 
   it('reads a read receipt and a reaction', () => {
-    expect(parseMessengerEvent(envelope({ read: { watermark: 9 } }))).toMatchObject({ type: 'read', watermark: 9 });
+    expect(parseMessengerEvent(envelope({ read: { watermark: 9 } }))).toMatchObject({
+      type: 'read',
+      watermark: 9,
+    });
     expect(
-      parseMessengerEvent(envelope({ reaction: { reaction: 'love', emoji: '\u2764', action: 'react', mid: 'm.x' } })),
+      parseMessengerEvent(
+        envelope({ reaction: { reaction: 'love', emoji: '\u2764', action: 'react', mid: 'm.x' } }),
+      ),
     ).toMatchObject({ type: 'reaction', reaction: 'love', emoji: '\u2764', action: 'react', mid: 'm.x' });
   });
 
   it.each([
-    ['pass_thread_control', { new_owner_app_id: '123', metadata: 'm' }, { newOwnerAppId: '123', metadata: 'm' }],
+    [
+      'pass_thread_control',
+      { new_owner_app_id: '123', metadata: 'm' },
+      { newOwnerAppId: '123', metadata: 'm' },
+    ],
     ['take_thread_control', { previous_owner_app_id: '456' }, { previousOwnerAppId: '456' }],
     ['request_thread_control', { requested_owner_app_id: 789 }, { requestedOwnerAppId: '789' }],
   ])('reads handover %s', (action, body, expected) => {
-    expect(parseMessengerEvent(envelope({ [action]: body }))).toMatchObject({ type: 'handover', action, ...expected });
+    expect(parseMessengerEvent(envelope({ [action]: body }))).toMatchObject({
+      type: 'handover',
+      action,
+      ...expected,
+    });
   });
 
   it('reads app_roles (no sender)', () => {
-    const e = parseMessengerEvent({ recipient: { id: PAGE }, timestamp: 1, app_roles: { '123': ['primary_receiver'] } });
-    expect(e).toMatchObject({ type: 'handover', action: 'app_roles', appRoles: { '123': ['primary_receiver'] } });
+    const e = parseMessengerEvent({
+      recipient: { id: PAGE },
+      timestamp: 1,
+      app_roles: { '123': ['primary_receiver'] },
+    });
+    expect(e).toMatchObject({
+      type: 'handover',
+      action: 'app_roles',
+      appRoles: { '123': ['primary_receiver'] },
+    });
     expect(e.psid).toBeUndefined();
   });
 
   it('wraps a standby item and keeps the envelope', () => {
-    const e = parseMessengerEvent(envelope({ message: { mid: 'm.s', text: 'to the other app' } }), { standby: true });
+    const e = parseMessengerEvent(envelope({ message: { mid: 'm.s', text: 'to the other app' } }), {
+      standby: true,
+    });
     expect(e).toMatchObject({ type: 'standby', pageId: PAGE, psid: PSID, timestamp: 1_700_000_000_000 });
     if (e.type !== 'standby') throw new Error(e.type);
     expect(e.event).toMatchObject({ type: 'message', text: 'to the other app' });
@@ -173,13 +223,25 @@ describe('parseMessengerEvent', () => {
       type: 'unknown',
       kind: 'message_edit',
     });
-    const policy = parseMessengerEvent({ recipient: { id: PAGE }, timestamp: 3, 'policy-enforcement': { action: 'block' } });
+    const policy = parseMessengerEvent({
+      recipient: { id: PAGE },
+      timestamp: 3,
+      'policy-enforcement': { action: 'block' },
+    });
     expect(policy).toMatchObject({ type: 'unknown', kind: 'policy-enforcement', pageId: PAGE });
     expect(policy.psid).toBeUndefined();
   });
 
   it('never throws on garbage', () => {
-    for (const raw of [null, 42, 'x', [], {}, { message: 'not an object' }, { account_linking: { status: 'odd' } }]) {
+    for (const raw of [
+      null,
+      42,
+      'x',
+      [],
+      {},
+      { message: 'not an object' },
+      { account_linking: { status: 'odd' } },
+    ]) {
       expect(parseMessengerEvent(raw).type).toBe('unknown');
     }
     expect(parseMessengerEvent(envelope({}, 'not a number')).timestamp).toBeUndefined();

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
-import type { InboundEventSource, InboundEventStatus } from '../inbox/inbound-event.types';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { InboundEventSource, InboundEventStatus } from './inbound-event.types';
 
 /** The conversation an inbox row belongs to: the unit of ordering and of claiming. */
 export interface ConversationRef {
@@ -21,23 +21,44 @@ export interface ClaimedEvent extends ConversationRef {
   replayCount: number;
 }
 
-export type HeadClaim =
-  | { kind: 'claimed'; event: ClaimedEvent }
+export type BatchClaim =
+  | { kind: 'claimed'; events: ClaimedEvent[] }
   | { kind: 'waiting'; headId: string; attempts: number; until: Date }
   | { kind: 'empty' };
 
-interface HeadRow {
-  head_id: string;
-  head_next_attempt_at: Date | null;
-  head_attempts: number;
-  id: string | null;
+/** What happened to one claimed row of a batch. */
+export type RowOutcome =
+  | { kind: 'done'; id: string; attempts: number }
+  | { kind: 'ignored'; id: string; attempts: number; error: string }
+  | { kind: 'failed'; id: string; attempts: number; error: string }
+  /** The handler threw: pending again after a backoff, the conversation waits behind it. */
+  | { kind: 'retry'; id: string; attempts: number; error: string; nextAttemptAt: Date }
+  /** Not handled, through no fault of the event (not reached in the batch, or a database error): the attempt is refunded. */
+  | { kind: 'give_back'; id: string; attempts: number; nextAttemptAt: Date | null };
+
+const ROW_STATUS: Record<RowOutcome['kind'], InboundEventStatus> = {
+  done: 'done',
+  ignored: 'ignored',
+  failed: 'failed',
+  retry: 'pending',
+  give_back: 'pending',
+};
+
+interface ClaimedJson {
+  id: string;
   psid: string | null;
-  source: InboundEventSource | null;
-  event_type: string | null;
-  fb_timestamp: Date | null;
+  source: InboundEventSource;
+  event_type: string;
+  fb_timestamp: string;
   payload: unknown;
-  attempts: number | null;
-  replay_count: number | null;
+  attempts: number;
+  replay_count: number;
+}
+
+interface HeadJson {
+  id: string;
+  next_attempt_at: string | null;
+  attempts: number;
 }
 
 /**
@@ -53,10 +74,17 @@ export class InboxClaimsRepository {
    * be handled: `dueAt` null = now, a date = after its backoff, undefined = nothing open. One query:
    * most wake-up jobs end here (a sibling already handled the row, or holds the conversation).
    */
-  async findConversationOf(eventId: string): Promise<{ ref: ConversationRef; dueAt: Date | null | undefined } | null> {
+  async findConversationOf(
+    eventId: string,
+  ): Promise<{ ref: ConversationRef; dueAt: Date | null | undefined } | null> {
     if (!/^\d{1,19}$/.test(eventId)) return null;
     const rows = await this.dataSource.query<
-      Array<{ page_id: string; conversation_key: string; head_id: string | null; next_attempt_at: Date | null }>
+      Array<{
+        page_id: string;
+        conversation_key: string;
+        head_id: string | null;
+        next_attempt_at: Date | null;
+      }>
     >(
       `SELECT e.page_id, e.conversation_key, h.id AS head_id, h.next_attempt_at
        FROM inbound_events e
@@ -90,49 +118,94 @@ export class InboxClaimsRepository {
   }
 
   /**
-   * Takes the conversation's oldest open row (pending, or processing left by a dead worker) if it is
-   * due: it becomes `processing` with the attempt counted. Otherwise says why not: nothing open, or
-   * waiting for its backoff. Only the conversation's claim holder calls this.
+   * Takes up to `limit` of the conversation's oldest open rows at once, in order, stopping before the
+   * first one still waiting out a backoff: they become `processing` with the attempt counted. When
+   * nothing can be taken, says why (nothing open, or the head waits until a time). One statement.
    */
-  async claimHead(ref: ConversationRef): Promise<HeadClaim> {
-    const rows = await this.dataSource.query<Array<HeadRow>>(
-      `WITH head AS (
-         SELECT id, next_attempt_at, attempts FROM inbound_events
+  async claimBatch(ref: ConversationRef, limit: number): Promise<BatchClaim> {
+    const rows = await this.dataSource.query<Array<{ claimed: ClaimedJson[] | null; head: HeadJson | null }>>(
+      `WITH open AS (
+         SELECT id, next_attempt_at, attempts, row_number() OVER (ORDER BY fb_timestamp, id) AS n
+         FROM inbound_events
          WHERE page_id = $1 AND conversation_key = $2 AND status IN ('pending', 'processing')
          ORDER BY fb_timestamp, id
-         LIMIT 1
+         LIMIT $3
+       ), blocked AS (
+         SELECT min(n) AS n FROM open WHERE next_attempt_at IS NOT NULL AND next_attempt_at > $4
        ), claimed AS (
          UPDATE inbound_events e
          SET status = 'processing', attempts = e.attempts + 1, next_attempt_at = NULL
-         FROM head
-         WHERE e.id = head.id AND (head.next_attempt_at IS NULL OR head.next_attempt_at <= $3)
+         FROM open, blocked
+         -- The status again: a row finished by a commit after this statement's snapshot is re-checked
+         -- on its newest version, and skipped.
+         WHERE e.id = open.id AND (blocked.n IS NULL OR open.n < blocked.n) AND e.status IN ('pending', 'processing')
          RETURNING e.id, e.psid, e.source, e.event_type, e.fb_timestamp, e.payload, e.attempts, e.replay_count
        )
-       SELECT head.id AS head_id, head.next_attempt_at AS head_next_attempt_at, head.attempts AS head_attempts,
-              claimed.*
-       FROM head LEFT JOIN claimed ON true`,
+       SELECT
+         (SELECT json_agg(json_build_object(
+             'id', c.id::text, 'psid', c.psid, 'source', c.source, 'event_type', c.event_type,
+             'fb_timestamp', c.fb_timestamp, 'payload', c.payload, 'attempts', c.attempts,
+             'replay_count', c.replay_count) ORDER BY c.fb_timestamp, c.id)
+          FROM claimed c) AS claimed,
+         (SELECT json_build_object('id', o.id::text, 'next_attempt_at', o.next_attempt_at, 'attempts', o.attempts)
+          FROM open o WHERE o.n = 1) AS head`,
       // Due times are computed by the workers' clock, so they are compared with it too.
-      [ref.pageId, ref.conversationKey, new Date()],
+      [ref.pageId, ref.conversationKey, limit, new Date()],
     );
-    const r = rows[0];
-    if (!r) return { kind: 'empty' };
-    if (r.id === null) {
-      return { kind: 'waiting', headId: String(r.head_id), attempts: r.head_attempts, until: r.head_next_attempt_at! };
+    const { claimed, head } = rows[0] ?? { claimed: null, head: null };
+    if (claimed && claimed.length > 0) {
+      return {
+        kind: 'claimed',
+        events: claimed.map((c) => ({
+          ...ref,
+          id: c.id,
+          psid: c.psid,
+          source: c.source,
+          eventType: c.event_type,
+          fbTimestamp: new Date(c.fb_timestamp),
+          payload: c.payload,
+          attempts: c.attempts,
+          replayCount: c.replay_count,
+        })),
+      };
     }
+    if (!head) return { kind: 'empty' };
     return {
-      kind: 'claimed',
-      event: {
-        ...ref,
-        id: String(r.id),
-        psid: r.psid,
-        source: r.source!,
-        eventType: r.event_type!,
-        fbTimestamp: r.fb_timestamp!,
-        payload: r.payload,
-        attempts: r.attempts!,
-        replayCount: r.replay_count!,
-      },
+      kind: 'waiting',
+      headId: head.id,
+      attempts: head.attempts,
+      until: new Date(head.next_attempt_at!),
     };
+  }
+
+  /**
+   * Records the outcome of every row of a batch in one statement, inside the caller's transaction
+   * (the one that also stores the replies). Each row changes only if it is still the claim this
+   * worker made (`processing` at that attempt). Returns how many rows changed.
+   */
+  async finishBatch(manager: EntityManager, outcomes: readonly RowOutcome[]): Promise<number> {
+    if (outcomes.length === 0) return 0;
+    const [, count] = await manager.query<[unknown[], number]>(
+      `UPDATE inbound_events e SET
+         status = u.status,
+         attempts = e.attempts - u.refund,
+         last_error = CASE WHEN u.keep_error THEN e.last_error ELSE u.last_error END,
+         next_attempt_at = u.next_attempt_at,
+         handled_at = CASE WHEN u.status IN ('done', 'ignored', 'failed') THEN now() ELSE e.handled_at END
+       FROM unnest($1::bigint[], $2::int[], $3::text[], $4::int[], $5::text[], $6::timestamptz[], $7::boolean[])
+         AS u(id, attempts, status, refund, last_error, next_attempt_at, keep_error)
+       WHERE e.id = u.id AND e.status = 'processing' AND e.attempts = u.attempts`,
+      [
+        outcomes.map((o) => o.id),
+        outcomes.map((o) => o.attempts),
+        outcomes.map((o) => ROW_STATUS[o.kind]),
+        outcomes.map((o) => (o.kind === 'give_back' ? 1 : 0)),
+        outcomes.map((o) => ('error' in o ? o.error : null)),
+        outcomes.map((o) => ('nextAttemptAt' in o ? o.nextAttemptAt : null)),
+        outcomes.map((o) => o.kind === 'give_back'),
+      ],
+    );
+    return count;
   }
 
   /**
@@ -148,34 +221,6 @@ export class InboxClaimsRepository {
       [limit],
     );
     return rows.map((r) => String(r.id));
-  }
-
-  async markDone(id: string, attempts: number): Promise<boolean> {
-    return this.finish(id, attempts, `status = 'done', last_error = NULL, handled_at = now()`, []);
-  }
-
-  /** Not for any handler (unknown or removed Page, unknown event type): kept, with the reason. */
-  async markIgnored(id: string, attempts: number, reason: string): Promise<boolean> {
-    return this.finish(id, attempts, `status = 'ignored', last_error = $3, handled_at = now()`, [reason]);
-  }
-
-  /** processing -> pending without counting the attempt: the failure was not the event's. */
-  async giveBack(id: string, attempts: number, nextAttemptAt: Date): Promise<boolean> {
-    return this.finish(id, attempts, `status = 'pending', attempts = attempts - 1, next_attempt_at = $3`, [
-      nextAttemptAt,
-    ]);
-  }
-
-  async markFailed(id: string, attempts: number, error: string): Promise<boolean> {
-    return this.finish(id, attempts, `status = 'failed', last_error = $3, handled_at = now()`, [error]);
-  }
-
-  /** Back to pending until `nextAttemptAt`; the conversation waits behind it. */
-  async markRetry(id: string, attempts: number, error: string, nextAttemptAt: Date): Promise<boolean> {
-    return this.finish(id, attempts, `status = 'pending', last_error = $3, next_attempt_at = $4`, [
-      error,
-      nextAttemptAt,
-    ]);
   }
 
   /**
@@ -224,14 +269,5 @@ export class InboxClaimsRepository {
       [pageId, status, since ?? null, afterId, limit],
     );
     return rows.map((r) => String(r.id)).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
-  }
-
-  private async finish(id: string, attempts: number, set: string, params: unknown[]): Promise<boolean> {
-    const [, count] = await this.dataSource.query<[unknown[], number]>(
-      `UPDATE inbound_events SET ${set}
-       WHERE id = $1::bigint AND status = 'processing' AND attempts = $2`,
-      [id, attempts, ...params],
-    );
-    return count > 0;
   }
 }

@@ -1,6 +1,12 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
-import { BOT_METADATA, HANDLERS_METADATA, type HandlerMatch, type HandlerKind, type HandlerSpec } from './decorators';
+import {
+  BOT_METADATA,
+  HANDLERS_METADATA,
+  type HandlerMatch,
+  type HandlerKind,
+  type HandlerSpec,
+} from './decorators';
 import type { HandlerContext } from './handler-context';
 import type { MessengerEvent } from './messenger-event';
 
@@ -50,7 +56,9 @@ export class HandlerRegistry implements OnModuleInit {
       for (const method of decorated) this.register(bot, instance, type.name, prototype, method);
     }
     for (const [bot, handlers] of this.byBot) {
-      this.logger.log(`Bot "${bot}": ${handlers.length} handler(s) (${handlers.map((h) => h.name).join(', ')})`);
+      this.logger.log(
+        `Bot "${bot}": ${handlers.length} handler(s) (${handlers.map((h) => h.name).join(', ')})`,
+      );
     }
   }
 
@@ -69,7 +77,13 @@ export class HandlerRegistry implements OnModuleInit {
     return (Reflect.getMetadata(HANDLERS_METADATA, fn) as HandlerSpec[] | undefined) ?? [];
   }
 
-  private register(bot: string, instance: object, className: string, prototype: object, method: string): void {
+  private register(
+    bot: string,
+    instance: object,
+    className: string,
+    prototype: object,
+    method: string,
+  ): void {
     const fn = (prototype as Record<string, (...args: unknown[]) => unknown>)[method];
     const list = this.byBot.get(bot) ?? [];
     for (const spec of this.specsOf(prototype, method)) {

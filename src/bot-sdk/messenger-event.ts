@@ -102,7 +102,8 @@ export interface ReactionEvent extends EventBase {
   emoji?: string;
 }
 
-export type HandoverAction = 'pass_thread_control' | 'take_thread_control' | 'request_thread_control' | 'app_roles';
+export type HandoverAction =
+  'pass_thread_control' | 'take_thread_control' | 'request_thread_control' | 'app_roles';
 
 export interface HandoverEvent extends EventBase {
   type: 'handover';

@@ -71,7 +71,15 @@ function parseInner(item: Json): InnerEvent {
     const attachments = parseAttachments(message.attachments);
     const text = str(message.text);
     if (echo) {
-      return { ...base, type: 'echo', mid, appId: str(message.app_id), text, attachments, metadata: str(message.metadata) };
+      return {
+        ...base,
+        type: 'echo',
+        mid,
+        appId: str(message.app_id),
+        text,
+        attachments,
+        metadata: str(message.metadata),
+      };
     }
     const quickPayload = str(obj(message.quick_reply)?.payload);
     const replyMid = str(obj(message.reply_to)?.mid);
@@ -102,7 +110,13 @@ function parseInner(item: Json): InnerEvent {
   if (referral) return { ...base, type: 'referral', referral: parseReferral(referral) };
   const optin = obj(item.optin);
   if (optin) {
-    return { ...base, type: 'optin', ref: str(optin.ref), optinType: str(optin.type), payload: str(optin.payload) };
+    return {
+      ...base,
+      type: 'optin',
+      ref: str(optin.ref),
+      optinType: str(optin.type),
+      payload: str(optin.payload),
+    };
   }
   const linking = obj(item.account_linking);
   if (linking?.status === 'linked') {
@@ -110,7 +124,8 @@ function parseInner(item: Json): InnerEvent {
   }
   if (linking?.status === 'unlinked') return { ...base, type: 'account_unlinked' };
   const delivery = obj(item.delivery);
-  if (delivery) return { ...base, type: 'delivery', mids: strings(delivery.mids), watermark: num(delivery.watermark) };
+  if (delivery)
+    return { ...base, type: 'delivery', mids: strings(delivery.mids), watermark: num(delivery.watermark) };
   const read = obj(item.read);
   if (read) return { ...base, type: 'read', watermark: num(read.watermark) };
   const reaction = obj(item.reaction);
@@ -160,7 +175,10 @@ function parseHandover(action: HandoverAction, body: Json): Omit<HandoverEvent, 
 
 function parseAttachments(value: unknown): Attachment[] {
   if (!Array.isArray(value)) return [];
-  return value.map(obj).filter((a): a is Json => a !== undefined).map(parseAttachment);
+  return value
+    .map(obj)
+    .filter((a): a is Json => a !== undefined)
+    .map(parseAttachment);
 }
 
 function parseAttachment(a: Json): Attachment {

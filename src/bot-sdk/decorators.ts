@@ -68,7 +68,8 @@ function handler<E extends MessengerEvent>(kind: HandlerKind, match: HandlerMatc
 }
 
 /** Text messages (not echoes). String: exact text, case-insensitive, trimmed. */
-export const OnMessage = (match?: string | RegExp | MessagePredicate) => handler<MessageEvent>('message', match);
+export const OnMessage = (match?: string | RegExp | MessagePredicate) =>
+  handler<MessageEvent>('message', match);
 /** Messages carrying a quick reply payload; tried before `@OnMessage`. */
 export const OnQuickReply = (payload?: string | RegExp) => handler<MessageEvent>('quick_reply', payload);
 export const OnPostback = (payload?: string | RegExp) => handler<PostbackEvent>('postback', payload);

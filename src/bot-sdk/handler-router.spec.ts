@@ -19,9 +19,16 @@ import { HandlerRouter } from './handler-router';
 import type { MessageEvent } from './messenger-event';
 import { parseMessengerEvent } from './messenger-event.parser';
 
-const item = (event: Record<string, unknown>) => ({ sender: { id: 'u1' }, recipient: { id: 'p1' }, timestamp: 1, ...event });
+const item = (event: Record<string, unknown>) => ({
+  sender: { id: 'u1' },
+  recipient: { id: 'p1' },
+  timestamp: 1,
+  ...event,
+});
 const text = (t: string, quickReply?: string) =>
-  parseMessengerEvent(item({ message: { mid: 'm', text: t, ...(quickReply ? { quick_reply: { payload: quickReply } } : {}) } }));
+  parseMessengerEvent(
+    item({ message: { mid: 'm', text: t, ...(quickReply ? { quick_reply: { payload: quickReply } } : {}) } }),
+  );
 const postback = (payload: string) => parseMessengerEvent(item({ postback: { payload } }));
 
 @Bot('shop')
@@ -147,13 +154,19 @@ describe(HandlerRouter.name, () => {
   });
 
   it('matches referral and optin refs; no match is undefined, not an error', async () => {
-    await expect(run('shop', parseMessengerEvent(item({ referral: { ref: 'summer' } })))).resolves.toBe('summer');
+    await expect(run('shop', parseMessengerEvent(item({ referral: { ref: 'summer' } })))).resolves.toBe(
+      'summer',
+    );
     expect(router.route('shop', parseMessengerEvent(item({ referral: { ref: 'winter' } })))).toBeUndefined();
     await expect(run('shop', parseMessengerEvent(item({ optin: { ref: 'x' } })))).resolves.toBe('optin');
   });
 
   it('sends echoes only to @OnEcho, never to message handlers', async () => {
-    const echo = parseMessengerEvent({ sender: { id: 'p1' }, recipient: { id: 'u1' }, message: { is_echo: true, mid: 'e', text: 'help' } });
+    const echo = parseMessengerEvent({
+      sender: { id: 'p1' },
+      recipient: { id: 'u1' },
+      message: { is_echo: true, mid: 'e', text: 'help' },
+    });
     await expect(run('shop', echo)).resolves.toBe('echo');
     expect(router.route('support', echo)).toBeUndefined();
   });
@@ -183,7 +196,11 @@ describe(HandlerRouter.name, () => {
         return caught as Error;
       }
     })();
-    expect(error).toMatchObject({ status: 400, code: 'unknown_bot', details: { knownBots: ['shop', 'support'] } });
+    expect(error).toMatchObject({
+      status: 400,
+      code: 'unknown_bot',
+      details: { knownBots: ['shop', 'support'] },
+    });
     expect(error?.message).toBe('Unknown bot "nope"; known bots: shop, support');
   });
 

@@ -36,10 +36,6 @@ export class BotCatalog implements OnApplicationBootstrap {
     return this.registry.knownBots();
   }
 
-  get defaultBot(): string {
-    return this.config.defaultBot;
-  }
-
   /** The bot that handles a Page's events: its own, or the configured default. */
   botFor(pageBot: string | null | undefined): string {
     return pageBot ?? this.config.defaultBot;

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { SendService } from '../send/send.service';
+import { SendService, type StageHints, type StagedRow } from '../send/send.service';
 import type { SendRecipient } from '../send/send-input';
 import {
   LINKED_USER_LOOKUP,
@@ -12,6 +12,15 @@ import {
   type SendOutcome,
 } from './handler-context';
 import type { MessengerEvent } from './messenger-event';
+
+/**
+ * Where a handler's sends go until the processor commits them with the event's outcome (the inbound
+ * processor's batch implements it).
+ */
+export interface SendCollector {
+  stage(row: StagedRow): void;
+  windowOpenedAt: NonNullable<StageHints['windowOpenedAt']>;
+}
 
 export interface ContextSource<E extends MessengerEvent> {
   eventId: string;
@@ -41,12 +50,15 @@ class EventHandlerContext<E extends MessengerEvent> implements HandlerContext<E>
   readonly raw: unknown;
   readonly ownEcho: boolean;
   private readonly keyPrefix: string;
+  /** Only a second attempt can meet sends stored by an earlier one (a lost claim's commit). */
+  private readonly mayHaveSentBefore: boolean;
   private sends = 0;
 
   constructor(
     source: ContextSource<E>,
     readonly linkedUser: LinkedUser | null,
     private readonly sendService: SendService,
+    private readonly batch: SendCollector,
   ) {
     this.eventId = source.eventId;
     this.attempt = source.attempt;
@@ -57,6 +69,7 @@ class EventHandlerContext<E extends MessengerEvent> implements HandlerContext<E>
     this.psid = source.event.psid;
     this.userRef = source.event.userRef;
     this.keyPrefix = `inbound:${source.eventId}:${source.replayCount}`;
+    this.mayHaveSentBefore = source.attempt > 1;
   }
 
   reply(message: OutgoingMessage | string): Promise<SendOutcome> {
@@ -78,16 +91,23 @@ class EventHandlerContext<E extends MessengerEvent> implements HandlerContext<E>
     // outbox keeps the first: the person sees each reply once. Sender actions are harmless to repeat.
     const idempotencyKey =
       input.idempotencyKey ?? (input.message !== undefined ? `${this.keyPrefix}:${++this.sends}` : undefined);
-    return await this.sendService.send({
-      pageId: this.page.id,
-      recipient,
-      message: input.message,
-      senderAction: input.senderAction,
-      messagingType: input.message !== undefined ? (input.messagingType ?? 'RESPONSE') : undefined,
-      tag: input.tag,
-      notificationType: input.notificationType,
-      idempotencyKey,
-    });
+    // Staged, not written: the batch stores it with the event's outcome (one transaction), and it is
+    // scheduled after that commit. A throwing handler's sends are dropped with its attempt.
+    const staged = await this.sendService.stage(
+      {
+        pageId: this.page.id,
+        recipient,
+        message: input.message,
+        senderAction: input.senderAction,
+        messagingType: input.message !== undefined ? (input.messagingType ?? 'RESPONSE') : undefined,
+        tag: input.tag,
+        notificationType: input.notificationType,
+        idempotencyKey,
+      },
+      { mayExist: this.mayHaveSentBefore, windowOpenedAt: this.batch.windowOpenedAt },
+    );
+    if (staged.row) this.batch.stage(staged.row);
+    return { id: staged.result.id, created: staged.result.created };
   }
 
   private defaultRecipient(): SendRecipient {
@@ -97,7 +117,7 @@ class EventHandlerContext<E extends MessengerEvent> implements HandlerContext<E>
   }
 }
 
-/** Builds the context handlers receive: replies go through the Send module's outbox. */
+/** Builds the context handlers receive: replies are staged into the batch's outbox rows. */
 @Injectable()
 export class HandlerContextFactory {
   constructor(
@@ -105,10 +125,15 @@ export class HandlerContextFactory {
     @Optional() @Inject(LINKED_USER_LOOKUP) private readonly linkedUsers?: LinkedUserLookup,
   ) {}
 
-  async create<E extends MessengerEvent>(source: ContextSource<E>): Promise<HandlerContext<E>> {
+  async create<E extends MessengerEvent>(
+    source: ContextSource<E>,
+    batch: SendCollector,
+  ): Promise<HandlerContext<E>> {
     const psid = source.event.psid;
     const linkedUser =
-      this.linkedUsers && psid !== undefined ? await this.linkedUsers.findLinkedUser(source.page.id, psid) : null;
-    return new EventHandlerContext(source, linkedUser, this.sendService);
+      this.linkedUsers && psid !== undefined
+        ? await this.linkedUsers.findLinkedUser(source.page.id, psid)
+        : null;
+    return new EventHandlerContext(source, linkedUser, this.sendService, batch);
   }
 }
