@@ -70,7 +70,10 @@ export class ProcessGroup {
 
   /** Runs `node <script>` with exactly `env` (plus PATH and HOME). */
   start(name: string, script: string, env: Record<string, string>, port: number, ipc = false): Child {
-    return this.spawn(name, process.execPath, [script], env, port, ipc);
+    // BENCH_CPU_PROF_DIR: every node child writes a V8 CPU profile there when it exits (SIGTERM).
+    const profDir = process.env.BENCH_CPU_PROF_DIR;
+    const profile = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+    return this.spawn(name, process.execPath, [...profile, script], env, port, ipc);
   }
 
   spawn(

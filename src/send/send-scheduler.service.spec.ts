@@ -28,12 +28,13 @@ type Bulk = Parameters<Queue<JobOf<JobName.SendMessage>>['addBulk']>[0];
 
 describe(SendScheduler.name, () => {
   let bulks: Bulk[];
-  let queue: { addBulk: jest.Mock };
+  let queue: { addBulk: jest.Mock; client: { status: string } };
   let scheduler: SendScheduler;
 
   beforeEach(() => {
     bulks = [];
     queue = {
+      client: { status: 'ready' },
       addBulk: jest.fn((jobs: Bulk) => {
         bulks.push(jobs);
         return Promise.resolve([]);

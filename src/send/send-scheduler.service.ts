@@ -1,6 +1,7 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger } from '@nestjs/common';
 import type { JobOptions, Queue } from 'bull';
+import { addJobs } from '../queue/job-producer';
 import { JobName, QueueName, type JobOf } from '../queue/queue.constants';
 import type { OutboundMessage } from './outbound-message.entity';
 import { OutboxRepository } from './outbox.repository';
@@ -9,6 +10,9 @@ import { OutboxRepository } from './outbox.repository';
  * Our own retries decide everything; Bull runs each job once. A completed send job is removed at once
  * (the outbox row is the record; keeping 1,000 cost Redis writes and trimming on every completion).
  */
+// A send that cannot reach Redis is left to the outbox sweep rather than held up.
+const ENQUEUE_TIMEOUT_MS = 2_000;
+
 export const SEND_JOB_OPTIONS: JobOptions = { attempts: 1, removeOnComplete: true, removeOnFail: 5_000 };
 
 /**
@@ -34,7 +38,11 @@ export class SendScheduler {
 
   async enqueue(message: OutboundMessage, delayMs = 0): Promise<boolean> {
     try {
-      await this.queue.add(JobName.SendMessage, { messageId: message.id }, jobOptions(message, delayMs));
+      await addJobs(
+        this.queue,
+        [{ name: JobName.SendMessage, data: { messageId: message.id }, opts: jobOptions(message, delayMs) }],
+        ENQUEUE_TIMEOUT_MS,
+      );
       return true;
     } catch (error) {
       this.logger.warn(
@@ -61,12 +69,14 @@ export class SendScheduler {
     }
     if (heads.size === 0) return true;
     try {
-      await this.queue.addBulk(
+      await addJobs(
+        this.queue,
         [...heads.values()].map((message) => ({
           name: JobName.SendMessage,
           data: { messageId: message.id },
           opts: jobOptions(message, 0),
         })),
+        ENQUEUE_TIMEOUT_MS,
       );
       return true;
     } catch (error) {

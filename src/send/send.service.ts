@@ -62,8 +62,9 @@ export class SendService {
 
   async send(input: SendInput): Promise<SendResult> {
     const options = normalizeSendInput(input, this.config.allowedTags);
-    // Routing is cached for seconds: a status that changed meanwhile is caught by the send processor,
-    // which reads the Page fresh before every call.
+    // Routing is cached for seconds. A status changed meanwhile in this process is seen at once by the
+    // send processor (its credentials cache is invalidated); one changed in another process, within
+    // the credentials cache's few seconds (CREDENTIALS_CACHE_MS), and Facebook's answer decides.
     const page = await this.pages.getRouting(input.pageId);
     if (!page) throw new PageNotFoundError(input.pageId);
     if (page.status === 'removed') throw new PageRemovedError(input.pageId);
@@ -139,7 +140,7 @@ export class SendService {
 
   /** After the commit: a send job for every inserted row that is not held. Never throws (the sweep). */
   async scheduleInserted(messages: readonly OutboundMessage[]): Promise<void> {
-    await Promise.all(messages.filter((m) => m.status === 'queued').map((m) => this.scheduler.enqueue(m)));
+    await this.scheduler.enqueueMany([...messages]);
   }
 
   /**
