@@ -1,5 +1,5 @@
 import { BullModule } from '@nestjs/bull';
-import { Global, Module, type Provider } from '@nestjs/common';
+import { Module, type Provider } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { workerOnly } from '../config/app-role';
 import { QueueName } from '../queue/queue.constants';
@@ -13,11 +13,14 @@ import { AlertsProcessor } from './alerts.processor';
 import { AlertsRepository } from './alerts.repository';
 import { AlertsService } from './alerts.service';
 import { SlackWebhookSink } from './slack-webhook.sink';
+import { QueueModule } from '../queue/queue.module';
 
-/** Global: every feature raises alerts through AlertsService. */
-@Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([Alert]), BullModule.registerQueue({ name: QueueName.Alerts })],
+  imports: [
+    QueueModule,
+    TypeOrmModule.forFeature([Alert]),
+    BullModule.registerQueue({ name: QueueName.Alerts }),
+  ],
   controllers: [AlertsController],
   providers: [
     AlertsService,

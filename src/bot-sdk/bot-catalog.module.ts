@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { BotCatalog } from './bot-catalog';
 import { HandlerRegistry } from './handler-registry';
@@ -8,7 +8,6 @@ import { HandlerRouter } from './handler-router';
  * Handler discovery and the list of bots, global so the Pages module can refuse an unknown bot name
  * without importing the inbound processor (which itself depends on Pages).
  */
-@Global()
 @Module({
   imports: [DiscoveryModule],
   providers: [HandlerRegistry, HandlerRouter, BotCatalog],

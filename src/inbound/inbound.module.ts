@@ -14,6 +14,8 @@ import { EventDispatcher } from './event-dispatcher';
 import { InboundMaintenanceProcessor, InboundMaintenanceScheduler } from './inbound-maintenance.processor';
 import { InboundMetrics } from './inbound.metrics';
 import { InboundProcessor } from './inbound.processor';
+import { AlertsModule } from '../alerts/alerts.module';
+import { QueueModule } from '../queue/queue.module';
 
 /**
  * Turns inbox rows into bot behaviour (worker role): the processor claims a conversation, hands its
@@ -21,6 +23,8 @@ import { InboundProcessor } from './inbound.processor';
  */
 @Module({
   imports: [
+    AlertsModule,
+    QueueModule,
     BotCatalogModule,
     InboxModule,
     PagesModule,

@@ -14,6 +14,7 @@ import { InboxReconciler } from './inbox-reconciler.service';
 import { InboxService } from './inbox.service';
 import { InboxWakeups } from './inbox-wakeups';
 import { InboxWriter } from './inbox.writer';
+import { QueueModule } from '../queue/queue.module';
 
 /**
  * The inbox: owns `inbound_events` (every statement on it), its wake-up jobs, the reconciler that
@@ -21,6 +22,7 @@ import { InboxWriter } from './inbox.writer';
  */
 @Module({
   imports: [
+    QueueModule,
     TypeOrmModule.forFeature([InboundEvent]),
     PagesModule,
     BullModule.registerQueue({ name: QueueName.Inbound }, { name: QueueName.Maintenance }),

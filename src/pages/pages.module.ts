@@ -19,10 +19,18 @@ import { PagesRepository } from './pages.repository';
 import { PagesService } from './pages.service';
 import { TokenReencryptionService } from './token-reencryption.service';
 import { TokenVault } from './token-vault';
+import { GraphModule } from '../graph/graph.module';
+import { AlertsModule } from '../alerts/alerts.module';
+import { QueueModule } from '../queue/queue.module';
+import { RedisModule } from '../redis/redis.module';
 
 /** The Page registry: tokens (encrypted), status, subscription and health. Others use PagesService. */
 @Module({
   imports: [
+    GraphModule,
+    AlertsModule,
+    QueueModule,
+    RedisModule,
     TypeOrmModule.forFeature([Page]),
     BullModule.registerQueue({ name: QueueName.Maintenance }),
     BotCatalogModule,

@@ -1,5 +1,5 @@
 import { BullModule } from '@nestjs/bull';
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { redisConfig, type RedisConfig } from '../config/redis.config';
 import { redisOptions } from '../redis/redis-options';
 import { BullConnections } from './bull-connections';
@@ -7,7 +7,6 @@ import { BullConnectionsModule } from './bull-connections.module';
 import { BASE_JOB_OPTIONS } from './queue.constants';
 import { RepeatableJobs } from './repeatable-jobs.service';
 
-@Global()
 @Module({
   imports: [
     BullModule.forRootAsync({

@@ -1,7 +1,6 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { RedisService } from './redis.service';
 
-@Global()
 @Module({
   providers: [RedisService],
   exports: [RedisService],

@@ -15,10 +15,18 @@ import { SendController } from './send.controller';
 import { SendProcessor } from './send.processor';
 import { SendScheduler } from './send-scheduler.service';
 import { SendService } from './send.service';
+import { GraphModule } from '../graph/graph.module';
+import { AlertsModule } from '../alerts/alerts.module';
+import { RedisModule } from '../redis/redis.module';
+import { QueueModule } from '../queue/queue.module';
 
 /** The outbox: SendService for other modules, the send processor, pacing, recovery, admin endpoints. */
 @Module({
   imports: [
+    GraphModule,
+    AlertsModule,
+    RedisModule,
+    QueueModule,
     PagesModule,
     ConversationsModule,
     BullModule.registerQueue({ name: QueueName.Outbound }, { name: QueueName.Maintenance }),

@@ -10,9 +10,10 @@ import { WebhookVerificationService } from './webhook-verification.service';
 import { WebhookController } from './webhook.controller';
 import { WebhookMetrics } from './webhook.metrics';
 import { WebhookService } from './webhook.service';
+import { AlertsModule } from '../alerts/alerts.module';
 
 @Module({
-  imports: [InboxModule],
+  imports: [AlertsModule, InboxModule],
   controllers: [WebhookController],
   providers: [
     WebhookService,

@@ -1,11 +1,11 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { AlertsModule } from '../../alerts/alerts.module';
 import { ApiKeyAuthenticator } from './api-key-authenticator.service';
+import { RedisModule } from '../../redis/redis.module';
 
 /** API key checks for the route auth hook (see route-auth.hook.ts), which app.factory.ts installs. */
-@Global()
 @Module({
-  imports: [AlertsModule],
+  imports: [RedisModule, AlertsModule],
   providers: [ApiKeyAuthenticator],
   exports: [ApiKeyAuthenticator],
 })
