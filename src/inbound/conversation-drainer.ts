@@ -76,11 +76,16 @@ export class ConversationDrainer {
       }
       try {
         await this.drain(ref, claim);
-      } finally {
+      } catch (error) {
         await claim.release();
+        throw error;
       }
-      // A row stored after the holder's last look, whose job found the conversation claimed, is ours.
-      if (!isDue(await this.claims.findHeadDueAt(ref))) return;
+      // A row stored after the holder's last look, whose job found the conversation claimed, is ours:
+      // look again right after the release, in the same round trip.
+      const [head] = await claim.releaseThen<{ next_attempt_at: Date | null }>(
+        this.claims.headDueAtQuery(ref),
+      );
+      if (!isDue(head === undefined ? undefined : head.next_attempt_at)) return;
     }
     // Still due after many rounds: let another job continue, behind the rest of the queue.
     await this.wakeups.wakeAgain([eventId], 'continue');

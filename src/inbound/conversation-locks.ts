@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Pool, type PoolClient } from 'pg';
+import { escapeLiteral, Pool, type PoolClient } from 'pg';
 import { databaseConfig, type DatabaseConfig } from '../config/database.config';
 import { inboundConfig, type InboundConfig } from '../config/inbound.config';
 import type { ConversationRef } from '../inbox/inbox-claims.repository';
@@ -8,6 +8,11 @@ export interface ConversationClaim {
   /** True once the lock's connection broke: another worker may now hold the conversation. */
   readonly lost: boolean;
   release(): Promise<void>;
+  /**
+   * Releases the claim and runs `query` (literal SQL, no parameters) after the release, in the same
+   * round trip; answers its rows. Fails like the query does (the claim is released either way).
+   */
+  releaseThen<T>(query: string): Promise<T[]>;
 }
 
 /**
@@ -76,6 +81,21 @@ export class ConversationLocks implements OnApplicationShutdown {
         } catch (error) {
           // Destroying the connection releases the lock too.
           this.giveBack(client, onError, error as Error);
+        }
+      },
+      releaseThen: async <T>(query: string): Promise<T[]> => {
+        try {
+          // Two statements in one simple query: each takes its own snapshot, so the second sees what
+          // was committed before the unlock (the advisory unlock is immediate, not at commit).
+          const results = (await client.query(
+            `SELECT pg_advisory_unlock(hashtextextended(${escapeLiteral(key)}, 0)); ${query}`,
+          )) as unknown as Array<{ rows: T[] }>;
+          this.giveBack(client, onError);
+          return results[1].rows;
+        } catch (error) {
+          // Destroying the connection releases the lock too.
+          this.giveBack(client, onError, error as Error);
+          throw error;
         }
       },
     };

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { escapeLiteral } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { InboundEventSource, InboundEventStatus } from './inbound-event.types';
 
@@ -105,16 +106,17 @@ export class InboxClaimsRepository {
     };
   }
 
-  /** Like `findConversationOf`, for a conversation already known. */
-  async findHeadDueAt(ref: ConversationRef): Promise<Date | null | undefined> {
-    const rows = await this.dataSource.query<Array<{ next_attempt_at: Date | null }>>(
-      `SELECT next_attempt_at FROM inbound_events
-       WHERE page_id = $1 AND conversation_key = $2 AND status IN ('pending', 'processing')
+  /**
+   * Like `findConversationOf`, for a conversation already known, as literal SQL: the processor sends
+   * it in the same round trip as the release of the conversation's lock (after it, so it sees every
+   * row committed while the lock was held). Its one row's `next_attempt_at`: see `headDueAtOf`.
+   */
+  headDueAtQuery(ref: ConversationRef): string {
+    return `SELECT next_attempt_at FROM inbound_events
+       WHERE page_id = ${escapeLiteral(ref.pageId)} AND conversation_key = ${escapeLiteral(ref.conversationKey)}
+         AND status IN ('pending', 'processing')
        ORDER BY fb_timestamp, id
-       LIMIT 1`,
-      [ref.pageId, ref.conversationKey],
-    );
-    return rows.length === 0 ? undefined : rows[0].next_attempt_at;
+       LIMIT 1`;
   }
 
   /**
