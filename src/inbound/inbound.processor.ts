@@ -8,14 +8,15 @@ import {
 } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
 import { inboundConfig, type InboundConfig } from '../config/inbound.config';
+import { startProcessing } from '../queue/job-producer';
 import { JobName, QueueName, type JobOf } from '../queue/queue.constants';
 import { ConversationDrainer } from './conversation-drainer';
 
 type HandleEventJob = Job<JobOf<JobName.HandleEvent>>;
 
 /**
- * Consumes HandleEvent wake-ups (worker role only). Registered by hand rather than with @Process so
- * the concurrency comes from validated configuration at boot, not from the environment at import.
+ * Consumes HandleEvent wake-ups with INBOUND_CONCURRENCY parallel conversations (see startProcessing).
+ * Worker role only.
  */
 @Injectable()
 export class InboundProcessor implements OnApplicationBootstrap, OnModuleDestroy {
@@ -28,12 +29,13 @@ export class InboundProcessor implements OnApplicationBootstrap, OnModuleDestroy
   ) {}
 
   onApplicationBootstrap(): void {
-    void this.queue
-      .process(JobName.HandleEvent, this.config.concurrency, (job: HandleEventJob) => this.handle(job))
-      .catch((error: Error) =>
-        this.logger.error({ err: { message: error.message } }, 'Inbound processor stopped'),
-      );
-    this.logger.log(`Inbound processor started (concurrency ${this.config.concurrency})`);
+    startProcessing(
+      this.queue,
+      JobName.HandleEvent,
+      this.config.concurrency,
+      (job) => this.handle(job),
+      this.logger,
+    );
   }
 
   /** Stop taking jobs and let running handlers finish before the lock pool and the database close. */

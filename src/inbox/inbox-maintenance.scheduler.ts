@@ -9,7 +9,7 @@ import { RepeatableJobs } from '../queue/repeatable-jobs.service';
 @Injectable()
 export class InboxMaintenanceScheduler implements OnApplicationBootstrap {
   constructor(
-    @InjectQueue(QueueName.Maintenance) private readonly queue: Queue,
+    @InjectQueue(QueueName.Maintenance) private readonly queue: Queue<Record<string, never>>,
     @Inject(inboxConfig.KEY) private readonly config: InboxConfig,
     private readonly repeatable: RepeatableJobs,
   ) {}

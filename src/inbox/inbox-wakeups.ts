@@ -1,17 +1,11 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { JobOptions, Queue } from 'bull';
+import type { Queue } from 'bull';
 import { webhookConfig, type WebhookConfig } from '../config/webhook.config';
 import { addJobs, type NewJob } from '../queue/job-producer';
-import { JobName, QueueName, type JobOf } from '../queue/queue.constants';
+import { JOB_OPTIONS, JobName, QueueName, type JobOf } from '../queue/queue.constants';
 import type { InsertedRow } from './inbox.writer';
 
-/**
- * A wake-up job only says "row N is waiting"; the row's status is the truth. Finished jobs are
- * removed so the id is free again: a job id that still exists makes a re-add a no-op, which is what
- * dedups redeliveries while the job waits, but would stop the reconciler from waking the row later.
- */
-export const HANDLE_EVENT_JOB_OPTIONS: JobOptions = { removeOnComplete: true, removeOnFail: true };
 
 type HandleEventQueue = Queue<JobOf<JobName.HandleEvent>>;
 
@@ -118,7 +112,7 @@ export class InboxWakeups {
     return {
       name: JobName.HandleEvent,
       data: { eventId, ...conversation },
-      opts: { ...HANDLE_EVENT_JOB_OPTIONS, jobId },
+      opts: { ...JOB_OPTIONS[JobName.HandleEvent], jobId },
     };
   }
 

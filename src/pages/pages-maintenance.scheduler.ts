@@ -9,7 +9,7 @@ import { RepeatableJobs } from '../queue/repeatable-jobs.service';
 @Injectable()
 export class PagesMaintenanceScheduler implements OnApplicationBootstrap {
   constructor(
-    @InjectQueue(QueueName.Maintenance) private readonly queue: Queue,
+    @InjectQueue(QueueName.Maintenance) private readonly queue: Queue<Record<string, never>>,
     @Inject(pagesConfig.KEY) private readonly config: PagesConfig,
     private readonly repeatable: RepeatableJobs,
   ) {}

@@ -38,6 +38,24 @@ export type JobItem =
 
 export type JobOf<T extends JobName> = Extract<JobItem, { name: T }>['data'];
 
+/**
+ * The options of each job kind whose options do not depend on configuration (alert deliveries take
+ * theirs from ALERT_DELIVERY_*: alerts/alert-jobs.ts).
+ */
+export const JOB_OPTIONS = {
+  /**
+   * A wake-up only says "row N is waiting"; the row's status is the truth. Finished jobs are removed
+   * so the id is free again: a job id that still exists makes a re-add a no-op, which is what dedups
+   * redeliveries while the job waits, but would stop the reconciler from waking the row later.
+   */
+  [JobName.HandleEvent]: { removeOnComplete: true, removeOnFail: true },
+  /**
+   * Our own retries decide everything; Bull runs each job once. A completed send job is removed at
+   * once (the outbox row is the record).
+   */
+  [JobName.SendMessage]: { attempts: 1, removeOnComplete: true, removeOnFail: 5_000 },
+} satisfies Partial<Record<JobName, JobOptions>>;
+
 /** Defaults every job gets: keep Redis small, keep recent failures for inspection. */
 export const BASE_JOB_OPTIONS: JobOptions = {
   removeOnComplete: 1_000,

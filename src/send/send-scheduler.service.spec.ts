@@ -3,7 +3,10 @@ import type { Queue } from 'bull';
 import { JobName, type JobOf } from '../queue/queue.constants';
 import { OutboundMessage, type OutboundStatus } from './outbound-message.entity';
 import type { OutboxRepository } from './outbox.repository';
-import { SEND_JOB_OPTIONS, SendScheduler, sendJobId } from './send-scheduler.service';
+import { JOB_OPTIONS } from '../queue/queue.constants';
+import { SendScheduler, sendJobId } from './send-scheduler.service';
+
+const SEND_JOB_OPTIONS = JOB_OPTIONS[JobName.SendMessage];
 
 const AT = new Date('2026-01-01T00:00:00Z');
 

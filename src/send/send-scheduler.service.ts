@@ -2,18 +2,12 @@ import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger } from '@nestjs/common';
 import type { JobOptions, Queue } from 'bull';
 import { addJobs } from '../queue/job-producer';
-import { JobName, QueueName, type JobOf } from '../queue/queue.constants';
+import { JOB_OPTIONS, JobName, QueueName, type JobOf } from '../queue/queue.constants';
 import type { OutboundMessage } from './outbound-message.entity';
 import { OutboxRepository } from './outbox.repository';
 
-/**
- * Our own retries decide everything; Bull runs each job once. A completed send job is removed at once
- * (the outbox row is the record; keeping 1,000 cost Redis writes and trimming on every completion).
- */
 // A send that cannot reach Redis is left to the outbox sweep rather than held up.
 const ENQUEUE_TIMEOUT_MS = 2_000;
-
-export const SEND_JOB_OPTIONS: JobOptions = { attempts: 1, removeOnComplete: true, removeOnFail: 5_000 };
 
 /**
  * A send job's id names the row state it was scheduled for: `${id}:${attempts}:${nextAttemptAt ms}`.
@@ -114,5 +108,9 @@ export class SendScheduler {
 }
 
 function jobOptions(message: OutboundMessage, delayMs: number): JobOptions {
-  return { ...SEND_JOB_OPTIONS, jobId: sendJobId(message), delay: Math.max(0, Math.round(delayMs)) };
+  return {
+    ...JOB_OPTIONS[JobName.SendMessage],
+    jobId: sendJobId(message),
+    delay: Math.max(0, Math.round(delayMs)),
+  };
 }

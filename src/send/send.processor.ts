@@ -1,18 +1,17 @@
 import { InjectQueue } from '@nestjs/bull';
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
 import { sendConfig, type SendConfig } from '../config/send.config';
+import { startProcessing } from '../queue/job-producer';
 import { JobName, QueueName, type JobOf } from '../queue/queue.constants';
 import { SendAttemptService } from './send-attempt.service';
 
 /**
- * Consumes send jobs with SEND_CONCURRENCY parallel attempts per process. Registered with
- * queue.process() rather than @Process() because the decorator's concurrency is fixed at import time,
- * before the configuration is loaded; in onModuleInit, the moment @nestjs/bull starts its own
- * processors. Worker role only (workerOnly in SendModule).
+ * Consumes send jobs with SEND_CONCURRENCY parallel attempts per process (see startProcessing).
+ * Worker role only (workerOnly in SendModule).
  */
 @Injectable()
-export class SendProcessor implements OnModuleInit {
+export class SendProcessor implements OnApplicationBootstrap {
   private readonly logger = new Logger(SendProcessor.name);
 
   constructor(
@@ -21,15 +20,14 @@ export class SendProcessor implements OnModuleInit {
     @Inject(sendConfig.KEY) private readonly config: SendConfig,
   ) {}
 
-  onModuleInit(): void {
-    // process() resolves only when the queue closes.
-    this.queue
-      .process(JobName.SendMessage, this.config.concurrency, (job: Job<JobOf<JobName.SendMessage>>) =>
-        this.handle(job),
-      )
-      .catch((error: unknown) =>
-        this.logger.error({ err: { message: (error as Error)?.message } }, 'Send processing stopped'),
-      );
+  onApplicationBootstrap(): void {
+    startProcessing(
+      this.queue,
+      JobName.SendMessage,
+      this.config.concurrency,
+      (job) => this.handle(job),
+      this.logger,
+    );
   }
 
   /** Unpacks and delegates. Every Graph outcome is recorded by SendAttemptService; what still throws
