@@ -6,7 +6,7 @@ import type { PageChange, PagesRepository } from './pages.repository';
 import { PagesService } from './pages.service';
 import type { SealedToken, TokenVault } from './token-vault';
 
-// Only the in-process caching is specified here; persistence is covered by test/pages*.e2e-spec.ts.
+// Only the in-process caching is specified here; persistence is covered by test/pages/*.e2e-spec.ts.
 function serviceWith(rows: Map<string, Partial<Page>>) {
   const repository = {
     findByPageId: jest.fn((pageId: string) =>

@@ -3,7 +3,7 @@ import { baseDatabaseUrl } from '../support/services';
 import { eventually } from '../support/eventually';
 import { TcpProxy } from '../support/tcp-proxy';
 import type { TestApp } from '../support/test-app';
-import { envelope, ev, fbId, postWebhook, startWebhookApp } from '../webhook-fixtures';
+import { envelope, ev, fbId, postWebhook, startWebhookApp } from '../support/webhook-fixtures';
 import { spyOnInserts } from './ingest-support';
 
 jest.setTimeout(60_000);

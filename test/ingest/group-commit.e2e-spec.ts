@@ -5,7 +5,7 @@ import { InboxService } from '../../src/inbox/inbox.service';
 import { InboxWakeups } from '../../src/inbox/inbox-wakeups';
 import { readWebhookBody } from '../../src/webhook/webhook-envelope';
 import type { TestApp } from '../support/test-app';
-import { envelope, ev, fbId, postWebhook, startWebhookApp } from '../webhook-fixtures';
+import { envelope, ev, fbId, postWebhook, startWebhookApp } from '../support/webhook-fixtures';
 import { spyOnInserts } from './ingest-support';
 
 jest.setTimeout(60_000);

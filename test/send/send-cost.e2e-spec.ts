@@ -7,7 +7,8 @@ import { FakeGraph } from '../../src/sandbox/fake-graph/fake-graph.server';
 import type { OutboundMessage } from '../../src/send/outbound-message.entity';
 import { OutboxRepository } from '../../src/send/outbox.repository';
 import { SendScheduler } from '../../src/send/send-scheduler.service';
-import { SendFixture, startSendApp, waitFor } from '../send.e2e-helpers';
+import { eventually } from '../support/eventually';
+import { SendFixture, startSendApp } from './send.e2e-helpers';
 import { createSpecDatabase, type SpecDatabase } from '../support/spec-database';
 import type { TestApp } from '../support/test-app';
 
@@ -156,11 +157,11 @@ describe('Send cost per message (e2e)', () => {
     const sentBefore = graph.sentMessages(page.id).length;
     try {
       await act();
-      await waitFor(
-        () => graph.sentMessages(page.id).length >= sentBefore + count && finished === started,
-        60_000,
+      await eventually(
         () =>
           `${count} sent (${graph.sentMessages(page.id).length - sentBefore}), jobs ${finished}/${started}`,
+        () => graph.sentMessages(page.id).length >= sentBefore + count && finished === started,
+        60_000,
       );
     } finally {
       counted.stop();
@@ -223,19 +224,26 @@ describe('Send cost per message (e2e)', () => {
     });
   }
 
+  /** The database's commit count once it has not moved for STATS_SETTLE_MS (the test's timeout bounds it). */
   async function settledXacts(): Promise<number> {
     let last = -1;
     let since = Date.now();
-    for (;;) {
-      const { rows } = await statsPg.query<{ n: string }>(
-        `SELECT xact_commit AS n FROM pg_stat_database WHERE datname = $1`,
-        [new URL(db.url).pathname.slice(1)],
-      );
-      const n = Number(rows[0].n);
-      if (n !== last) [last, since] = [n, Date.now()];
-      else if (Date.now() - since > STATS_SETTLE_MS) return n;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+    const settled = await eventually(
+      'the commit count to settle',
+      async () => {
+        const { rows } = await statsPg.query<{ n: string }>(
+          `SELECT xact_commit AS n FROM pg_stat_database WHERE datname = $1`,
+          [new URL(db.url).pathname.slice(1)],
+        );
+        const n = Number(rows[0].n);
+        if (n !== last) [last, since] = [n, Date.now()];
+        else if (Date.now() - since > STATS_SETTLE_MS) return { n };
+        return undefined;
+      },
+      300_000,
+      500,
+    );
+    return settled.n;
   }
 
   async function redisCalls(): Promise<number> {

@@ -6,7 +6,8 @@ import { OutboxRecoveryService } from '../../src/send/outbox-recovery.service';
 import { OutboxRepository } from '../../src/send/outbox.repository';
 import { LANE_RUN_MAX, SendAttemptService } from '../../src/send/send-attempt.service';
 import { SendScheduler } from '../../src/send/send-scheduler.service';
-import { auth, SendFixture, startSendApp, waitFor } from '../send.e2e-helpers';
+import { eventually } from '../support/eventually';
+import { auth, SendFixture, startSendApp } from './send.e2e-helpers';
 import type { TestApp } from '../support/test-app';
 
 jest.setTimeout(60_000);
@@ -63,10 +64,10 @@ describe('Send lanes (e2e)', () => {
     const lane = texts(2 * LANE_RUN_MAX + 5);
 
     await t.app.get(SendScheduler).enqueueMany(await insert(page.id, psid, lane));
-    await waitFor(
+    await eventually(
+      'the lane sent',
       () => graph.sentMessages(page.id).length === lane.length,
       30_000,
-      () => 'the lane sent',
     );
 
     expect(graph.sentMessages(page.id).map((m) => m.message?.text)).toEqual(lane);
@@ -118,7 +119,8 @@ describe('Send lanes (e2e)', () => {
         claim!.attempts,
       ]);
       const claiming = outbox.claim(follower.id);
-      await waitFor(
+      await eventually(
+        'the claim to wait for the lock',
         async () =>
           (
             await sql.query(
@@ -127,7 +129,6 @@ describe('Send lanes (e2e)', () => {
             )
           ).rows.length > 0,
         10_000,
-        () => 'the claim to wait for the lock',
       );
       await sql.query('COMMIT');
       await expect(claiming).resolves.toMatchObject({ id: follower.id, status: 'sending' });
@@ -143,10 +144,10 @@ describe('Send lanes (e2e)', () => {
     const rows = (await Promise.all(people.map((psid) => insert(page.id, psid, ['hi'])))).flat();
 
     await t.app.get(SendScheduler).enqueueMany(rows);
-    await waitFor(
+    await eventually(
+      '20 sent',
       () => graph.sentMessages(page.id).length === 20,
       30_000,
-      () => '20 sent',
     );
     // One read; a second one only if the few seconds of the cache ran out on a slow machine.
     expect(reads.mock.calls.length).toBeLessThanOrEqual(2);
