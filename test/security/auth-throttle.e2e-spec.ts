@@ -27,46 +27,51 @@ const attempt = (inject: Inject, opts: { key?: string; from: string; forwardedFo
     },
   });
 
-describe('failed-auth throttle, default (no trusted proxy) (e2e)', () => {
-  let t: TestApp;
-  let inject: Inject;
+/** An app with `env` (plus the admin key and the failure limit) for one describe block, ready before its tests. */
+function throttledApp(env: Record<string, string>) {
+  const app: { t?: TestApp; inject: Inject } = { inject: (() => undefined) as unknown as Inject };
   beforeAll(async () => {
-    t = await startTestApp({
-      ADMIN_API_KEY: ADMIN_KEY,
-      AUTH_FAILURE_LIMIT: String(LIMIT),
-      AUTH_FAILURE_ALERT_THRESHOLD: '12',
-    });
-    inject = t.app.inject.bind(t.app);
-    await ready(t);
+    app.t = await startTestApp({ ADMIN_API_KEY: ADMIN_KEY, AUTH_FAILURE_LIMIT: String(LIMIT), ...env });
+    app.inject = app.t.app.inject.bind(app.t.app);
+    await ready(app.t);
   });
   afterAll(async () => {
-    await t?.close();
+    await app.t?.close();
   });
+  return app;
+}
+
+describe('failed-auth throttle, default (no trusted proxy) (e2e)', () => {
+  const app = throttledApp({ AUTH_FAILURE_ALERT_THRESHOLD: '12' });
 
   it('always accepts the correct key, even from an address that is locked out', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < LIMIT + 3; i++)
-      statuses.push((await attempt(inject, { key: 'wrong', from: '10.1.0.1' })).statusCode);
+      statuses.push((await attempt(app.inject, { key: 'wrong', from: '10.1.0.1' })).statusCode);
     expect(statuses).toEqual([...Array(LIMIT).fill(401), 429, 429, 429]);
-    const locked = await attempt(inject, { key: 'wrong', from: '10.1.0.1' });
+    const locked = await attempt(app.inject, { key: 'wrong', from: '10.1.0.1' });
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
-    expect((await attempt(inject, { key: ADMIN_KEY, from: '10.1.0.1' })).statusCode).toBe(200);
+    expect((await attempt(app.inject, { key: ADMIN_KEY, from: '10.1.0.1' })).statusCode).toBe(200);
   });
 
   it('ignores a forged X-Forwarded-For: the socket address is the client', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < LIMIT + 1; i++) {
-      const res = await attempt(inject, { key: 'wrong', from: '10.1.0.2', forwardedFor: `203.0.113.${i}` });
+      const res = await attempt(app.inject, {
+        key: 'wrong',
+        from: '10.1.0.2',
+        forwardedFor: `203.0.113.${i}`,
+      });
       statuses.push(res.statusCode);
     }
     expect(statuses.at(-1)).toBe(429);
   });
 
   it('raises an auth_failures alert when failures across the deployment pass the threshold', async () => {
-    for (let i = 0; i < 12; i++) await attempt(inject, { from: `10.1.1.${i}` });
+    for (let i = 0; i < 12; i++) await attempt(app.inject, { from: `10.1.1.${i}` });
     const rows = await eventually('the auth_failures alert', async () => {
-      const found: Array<{ kind: string; page_id: string | null }> = await t.app
-        .get(DataSource)
+      const found: Array<{ kind: string; page_id: string | null }> = await app
+        .t!.app.get(DataSource)
         .query(`SELECT kind, page_id FROM alerts WHERE kind = 'auth_failures' AND status <> 'resolved'`);
       return found.length > 0 && found;
     });
@@ -75,67 +80,49 @@ describe('failed-auth throttle, default (no trusted proxy) (e2e)', () => {
 });
 
 describe('failed-auth throttle behind a trusted proxy (e2e)', () => {
-  let t: TestApp;
-  let inject: Inject;
   const BALANCER = '10.2.0.1';
-  beforeAll(async () => {
-    t = await startTestApp({
-      ADMIN_API_KEY: ADMIN_KEY,
-      AUTH_FAILURE_LIMIT: String(LIMIT),
-      TRUST_PROXY: '10.2.0.0/16',
-    });
-    inject = t.app.inject.bind(t.app);
-    await ready(t);
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const app = throttledApp({ TRUST_PROXY: '10.2.0.0/16' });
 
   it('throttles the client behind the balancer, not the balancer', async () => {
     for (let i = 0; i < LIMIT + 1; i++)
-      await attempt(inject, { key: 'wrong', from: BALANCER, forwardedFor: '198.51.100.7' });
+      await attempt(app.inject, { key: 'wrong', from: BALANCER, forwardedFor: '198.51.100.7' });
     expect(
-      (await attempt(inject, { key: 'wrong', from: BALANCER, forwardedFor: '198.51.100.7' })).statusCode,
+      (await attempt(app.inject, { key: 'wrong', from: BALANCER, forwardedFor: '198.51.100.7' })).statusCode,
     ).toBe(429);
     // Another client through the same balancer is not locked out.
     expect(
-      (await attempt(inject, { key: 'wrong', from: BALANCER, forwardedFor: '198.51.100.8' })).statusCode,
+      (await attempt(app.inject, { key: 'wrong', from: BALANCER, forwardedFor: '198.51.100.8' })).statusCode,
     ).toBe(401);
     expect(
-      (await attempt(inject, { key: ADMIN_KEY, from: BALANCER, forwardedFor: '198.51.100.7' })).statusCode,
+      (await attempt(app.inject, { key: ADMIN_KEY, from: BALANCER, forwardedFor: '198.51.100.7' }))
+        .statusCode,
     ).toBe(200);
   });
 
   it('does not believe X-Forwarded-For from an address that is not a trusted proxy', async () => {
     for (let i = 0; i < LIMIT; i++) {
-      await attempt(inject, { key: 'wrong', from: '192.0.2.1', forwardedFor: `198.51.100.${100 + i}` });
+      await attempt(app.inject, { key: 'wrong', from: '192.0.2.1', forwardedFor: `198.51.100.${100 + i}` });
     }
     expect(
-      (await attempt(inject, { key: 'wrong', from: '192.0.2.1', forwardedFor: '198.51.100.200' })).statusCode,
+      (await attempt(app.inject, { key: 'wrong', from: '192.0.2.1', forwardedFor: '198.51.100.200' }))
+        .statusCode,
     ).toBe(429);
   });
 });
 
 describe('failed-auth throttle with TRUST_PROXY as a hop count (e2e)', () => {
-  let t: TestApp;
-  let inject: Inject;
-  beforeAll(async () => {
-    t = await startTestApp({ ADMIN_API_KEY: ADMIN_KEY, AUTH_FAILURE_LIMIT: String(LIMIT), TRUST_PROXY: '1' });
-    inject = t.app.inject.bind(t.app);
-    await ready(t);
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const app = throttledApp({ TRUST_PROXY: '1' });
 
   it('counts the address one hop behind the proxy', async () => {
     for (let i = 0; i < LIMIT + 1; i++)
-      await attempt(inject, { key: 'wrong', from: '10.3.0.1', forwardedFor: '198.51.100.30' });
+      await attempt(app.inject, { key: 'wrong', from: '10.3.0.1', forwardedFor: '198.51.100.30' });
     expect(
-      (await attempt(inject, { key: 'wrong', from: '10.3.0.1', forwardedFor: '198.51.100.30' })).statusCode,
+      (await attempt(app.inject, { key: 'wrong', from: '10.3.0.1', forwardedFor: '198.51.100.30' }))
+        .statusCode,
     ).toBe(429);
     expect(
-      (await attempt(inject, { key: 'wrong', from: '10.3.0.1', forwardedFor: '198.51.100.31' })).statusCode,
+      (await attempt(app.inject, { key: 'wrong', from: '10.3.0.1', forwardedFor: '198.51.100.31' }))
+        .statusCode,
     ).toBe(401);
   });
 });
