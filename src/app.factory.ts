@@ -4,7 +4,7 @@ import helmet from '@fastify/helmet';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module';
-import { ApiKeyAuthenticator } from './common/auth/api-key-authenticator.service';
+import { ApiKeyAuthenticator } from './common/auth/api-key-authenticator';
 import { registerRouteAuth } from './common/auth/route-auth.hook';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
 import { createValidationPipe } from './common/http/validation.pipe';

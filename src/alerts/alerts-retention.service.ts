@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import type { Queue } from 'bull';
 import { alertsConfig, type AlertsConfig } from '../config/alerts.config';
 import { JobName, QueueName, type JobOf } from '../queue/queue.constants';
-import { RepeatableJobs } from '../queue/repeatable-jobs.service';
+import { RepeatableJobs } from '../queue/repeatable-jobs';
 import { PRUNE_ALERTS_BATCH, PRUNE_ALERTS_EVERY_MS } from './alert-jobs';
 import { AlertsRepository } from './alerts.repository';
 

@@ -1,17 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { InvalidRequestError } from '../common/errors/domain-error';
 import { inboundConfig, type InboundConfig } from '../config/inbound.config';
+import { UnknownBotError } from './bot-sdk.errors';
 import { HandlerRegistry } from './handler-registry';
-
-export class UnknownBotError extends InvalidRequestError {
-  constructor(name: string, knownBots: string[]) {
-    super(
-      `Unknown bot "${name}"; known bots: ${knownBots.length > 0 ? knownBots.join(', ') : '(none)'}`,
-      'unknown_bot',
-      { knownBots },
-    );
-  }
-}
 
 /** Which bots this deployment runs, for the Pages admin API and for routing a Page to its bot. */
 @Injectable()

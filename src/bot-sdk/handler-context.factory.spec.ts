@@ -1,6 +1,7 @@
 import type { SendService } from '../send/send.service';
 import type { LinkedUserLookup } from './handler-context';
-import { HandlerContextFactory, NoRecipientError, type SendCollector } from './handler-context.factory';
+import { NoRecipientError } from './bot-sdk.errors';
+import { HandlerContextFactory, type SendCollector } from './handler-context.factory';
 import type { MessengerEvent } from './messenger-event';
 import { parseMessengerEvent } from './messenger-event.parser';
 

@@ -11,6 +11,7 @@ import {
   type OutgoingMessage,
   type SendOutcome,
 } from './handler-context';
+import { NoRecipientError } from './bot-sdk.errors';
 import type { MessengerEvent } from './messenger-event';
 
 /**
@@ -31,13 +32,6 @@ export interface ContextSource<E extends MessengerEvent> {
   event: E;
   raw: unknown;
   ownEcho: boolean;
-}
-
-export class NoRecipientError extends Error {
-  constructor(type: string) {
-    super(`A ${type} event names neither a PSID nor a user_ref: there is no one to reply to`);
-    this.name = 'NoRecipientError';
-  }
 }
 
 class EventHandlerContext<E extends MessengerEvent> implements HandlerContext<E> {

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { inboundConfig } from '../config/inbound.config';
-import { BotCatalog, UnknownBotError } from './bot-catalog';
+import { BotCatalog } from './bot-catalog';
+import { UnknownBotError } from './bot-sdk.errors';
 import {
   Bot,
   OnEcho,

@@ -9,7 +9,8 @@ import { redactText } from '../logging/redact';
 import type { OutboundMessage } from '../send/outbound-message.entity';
 import { SendService } from '../send/send.service';
 import { ConversationLocks, type ConversationClaim } from './conversation-locks';
-import { EventDispatcher, HandlerFailure } from './event-dispatcher';
+import { EventDispatcher } from './event-dispatcher';
+import { HandlerFailure } from './inbound.errors';
 import { InboundBatch } from './inbound-batch';
 import {
   InboxClaimsRepository,

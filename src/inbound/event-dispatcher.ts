@@ -6,20 +6,9 @@ import { HandlerContextFactory } from '../bot-sdk/handler-context.factory';
 import { HandlerRouter } from '../bot-sdk/handler-router';
 import type { ClaimedEvent } from '../inbox/inbox-claims.repository';
 import type { InboundBatch } from './inbound-batch';
+import { HandlerFailure } from './inbound.errors';
 import { opensMessagingWindow, type MessengerEvent } from '../bot-sdk/messenger-event';
 import { parseMessengerEvent } from '../bot-sdk/messenger-event.parser';
-
-/** The bot's handler threw: the event is retried with backoff, unlike a database failure around it. */
-export class HandlerFailure extends Error {
-  constructor(
-    readonly handler: string,
-    override readonly cause: unknown,
-  ) {
-    const inner = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
-    super(`${handler} threw ${inner}`);
-    this.name = 'HandlerFailure';
-  }
-}
 
 export type DispatchResult =
   { outcome: 'handled'; handler: string } | { outcome: 'unmatched' } | { outcome: 'ignored'; reason: string };

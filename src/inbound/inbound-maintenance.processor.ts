@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import type { Queue } from 'bull';
 import { inboundConfig, type InboundConfig } from '../config/inbound.config';
 import { JobName, QueueName } from '../queue/queue.constants';
-import { RepeatableJobs } from '../queue/repeatable-jobs.service';
+import { RepeatableJobs } from '../queue/repeatable-jobs';
 import { InboxClaimsRepository } from '../inbox/inbox-claims.repository';
 import { InboxWakeups } from '../inbox/inbox-wakeups';
 

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ConflictError } from '../common/errors/domain-error';
-import { InboundEventNotFoundError } from './inbox.errors';
+import { EventNotReplayableError, InboundEventNotFoundError } from './inbox.errors';
 import { PagesService } from '../pages/pages.service';
 import { InboxClaimsRepository } from './inbox-claims.repository';
 import { InboxWakeups } from './inbox-wakeups';
@@ -8,15 +7,6 @@ import { InboxWakeups } from './inbox-wakeups';
 export type ReplayableStatus = 'failed' | 'done' | 'ignored';
 
 const BATCH_SIZE = 1_000;
-
-export class EventNotReplayableError extends ConflictError {
-  constructor(id: string, status: string) {
-    super(
-      `Event ${id} is ${status}; only failed, done or ignored events can be replayed`,
-      'event_not_replayable',
-    );
-  }
-}
 
 /** Operators' second chance for events: back to pending, handled again in conversation order. */
 @Injectable()

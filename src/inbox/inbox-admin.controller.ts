@@ -44,9 +44,14 @@ export class InboxAdminController {
 
   @Post('pages/:pageId/events/replay')
   @HttpCode(202)
-  @ApiOperation({ summary: "Handle a Page's events in one status again (default failed), optionally since a time" })
+  @ApiOperation({
+    summary: "Handle a Page's events in one status again (default failed), optionally since a time",
+  })
   @ApiAcceptedResponse({ schema: { example: { count: 3 } } })
-  replayPage(@Param() { pageId }: PageIdParam, @Query() query: ReplayEventsQuery): Promise<{ count: number }> {
+  replayPage(
+    @Param() { pageId }: PageIdParam,
+    @Query() query: ReplayEventsQuery,
+  ): Promise<{ count: number }> {
     return this.replays.replayPage(pageId, query.status ?? 'failed', query.since);
   }
 }

@@ -2,7 +2,7 @@ import { Process, Processor } from '@nestjs/bull';
 import { Inject, Logger } from '@nestjs/common';
 import { inboxConfig, type InboxConfig } from '../config/inbox.config';
 import { JobName, QueueName } from '../queue/queue.constants';
-import { InboxReconciler } from './inbox-reconciler.service';
+import { InboxReconciler } from './inbox-reconciler';
 import { InboxService } from './inbox.service';
 
 /**

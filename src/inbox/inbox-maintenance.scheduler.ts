@@ -3,7 +3,7 @@ import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common'
 import type { Queue } from 'bull';
 import { inboxConfig, type InboxConfig } from '../config/inbox.config';
 import { JobName, QueueName } from '../queue/queue.constants';
-import { RepeatableJobs } from '../queue/repeatable-jobs.service';
+import { RepeatableJobs } from '../queue/repeatable-jobs';
 
 /** Schedules the inbox's repeatable jobs (worker role only): the reconciler and retention. */
 @Injectable()

@@ -6,7 +6,6 @@ import { addJobs, type NewJob } from '../queue/job-producer';
 import { JOB_OPTIONS, JobName, QueueName, type JobOf } from '../queue/queue.constants';
 import type { InsertedRow } from './inbox.writer';
 
-
 type HandleEventQueue = Queue<JobOf<JobName.HandleEvent>>;
 
 const LOG_EVERY_MS = 10_000;
@@ -104,7 +103,11 @@ export class InboxWakeups {
         }
       }),
     );
-    await addJobs(this.queue, missing.map((id) => this.jobFor(id, id)), RECONCILE_ADD_TIMEOUT_MS);
+    await addJobs(
+      this.queue,
+      missing.map((id) => this.jobFor(id, id)),
+      RECONCILE_ADD_TIMEOUT_MS,
+    );
     return missing.length;
   }
 

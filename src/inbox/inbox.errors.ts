@@ -1,4 +1,4 @@
-import { NotFoundError, ServiceUnavailableError } from '../common/errors/domain-error';
+import { ConflictError, NotFoundError, ServiceUnavailableError } from '../common/errors/domain-error';
 
 export class InboundEventNotFoundError extends NotFoundError {
   constructor(id: string) {
@@ -40,4 +40,13 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return /Connection terminated|connection error|timeout exceeded when trying to connect|Connection refused/i.test(
     message,
   );
+}
+
+export class EventNotReplayableError extends ConflictError {
+  constructor(id: string, status: string) {
+    super(
+      `Event ${id} is ${status}; only failed, done or ignored events can be replayed`,
+      'event_not_replayable',
+    );
+  }
 }

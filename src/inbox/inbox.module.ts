@@ -10,7 +10,7 @@ import { InboxAdminController } from './inbox-admin.controller';
 import { InboxClaimsRepository } from './inbox-claims.repository';
 import { InboxMaintenanceProcessor } from './inbox-maintenance.processor';
 import { InboxMaintenanceScheduler } from './inbox-maintenance.scheduler';
-import { InboxReconciler } from './inbox-reconciler.service';
+import { InboxReconciler } from './inbox-reconciler';
 import { InboxService } from './inbox.service';
 import { InboxWakeups } from './inbox-wakeups';
 import { InboxWriter } from './inbox.writer';

@@ -3,7 +3,7 @@ import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common'
 import type { Queue } from 'bull';
 import { pagesConfig, type PagesConfig } from '../config/pages.config';
 import { JobName, QueueName } from '../queue/queue.constants';
-import { RepeatableJobs } from '../queue/repeatable-jobs.service';
+import { RepeatableJobs } from '../queue/repeatable-jobs';
 
 /** Schedules the Pages' repeatable jobs (worker role only): the health check and token re-encryption. */
 @Injectable()

@@ -5,7 +5,7 @@ import { redisOptions } from '../redis/redis-options';
 import { BullConnections } from './bull-connections';
 import { BullConnectionsModule } from './bull-connections.module';
 import { BASE_JOB_OPTIONS } from './queue.constants';
-import { RepeatableJobs } from './repeatable-jobs.service';
+import { RepeatableJobs } from './repeatable-jobs';
 
 @Module({
   imports: [

@@ -4,7 +4,7 @@ import { MessageList, type MessageView, toMessageView } from './dto/message.view
 import type { OutboundStatus } from './outbound-message.entity';
 import { OutboxRepository } from './outbox.repository';
 import { MessageNotFoundError, MessageStatusConflictError } from './send.errors';
-import { SendScheduler } from './send-scheduler.service';
+import { SendScheduler } from './send-scheduler';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

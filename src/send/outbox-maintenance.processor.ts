@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import type { Queue } from 'bull';
 import { sendConfig, type SendConfig } from '../config/send.config';
 import { JobName, QueueName, type JobOf } from '../queue/queue.constants';
-import { RepeatableJobs } from '../queue/repeatable-jobs.service';
+import { RepeatableJobs } from '../queue/repeatable-jobs';
 import { OutboxRepository } from './outbox.repository';
 import { OutboxRecoveryService } from './outbox-recovery.service';
 

@@ -7,7 +7,7 @@ import type { PagesService } from '../pages/pages.service';
 import type { OutboundMessage } from './outbound-message.entity';
 import { OutboxRecoveryService } from './outbox-recovery.service';
 import type { OutboxRepository } from './outbox.repository';
-import type { SendScheduler } from './send-scheduler.service';
+import type { SendScheduler } from './send-scheduler';
 
 const PAGE = '100';
 

@@ -7,7 +7,7 @@ import { PageNotFoundError } from '../pages/pages.errors';
 import { PagesService } from '../pages/pages.service';
 import { OutboxRepository } from './outbox.repository';
 import { sendFailedAlert } from './send-failed.alert';
-import { SendScheduler } from './send-scheduler.service';
+import { SendScheduler } from './send-scheduler';
 
 const SWEEP_BATCH = 500;
 const HELD_PAGES_PER_SWEEP = 200;

@@ -12,7 +12,7 @@ import { PageSendLimiter } from './page-send-limiter';
 import { toSendApiRecipient } from './recipient-resolver';
 import { decideOnError, describeSendError, retryDelayMs, throttleDelayMs } from './send-error-policy';
 import { sendFailedAlert } from './send-failed.alert';
-import { SendScheduler } from './send-scheduler.service';
+import { SendScheduler } from './send-scheduler';
 
 const HOLDING_STATUSES = new Set(['paused', 'token_invalid']);
 // Recording a successful send is retried briefly: every failure here is a possible duplicate later.

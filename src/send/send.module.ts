@@ -13,7 +13,7 @@ import { RecipientResolver } from './recipient-resolver';
 import { SendAttemptService } from './send-attempt.service';
 import { SendController } from './send.controller';
 import { SendProcessor } from './send.processor';
-import { SendScheduler } from './send-scheduler.service';
+import { SendScheduler } from './send-scheduler';
 import { SendService } from './send.service';
 import { GraphModule } from '../graph/graph.module';
 import { AlertsModule } from '../alerts/alerts.module';

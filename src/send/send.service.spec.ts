@@ -4,7 +4,7 @@ import type { PagesService } from '../pages/pages.service';
 import type { OutboundMessage } from './outbound-message.entity';
 import type { NewOutboundMessage, OutboxRepository } from './outbox.repository';
 import { RecipientResolver } from './recipient-resolver';
-import type { SendScheduler } from './send-scheduler.service';
+import type { SendScheduler } from './send-scheduler';
 import { SendService } from './send.service';
 
 const NOW = new Date('2026-03-01T12:00:00Z');

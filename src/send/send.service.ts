@@ -10,7 +10,7 @@ import { OutboxRepository, type NewOutboundMessage } from './outbox.repository';
 import { RecipientResolver } from './recipient-resolver';
 import { OutsideMessagingWindowError } from './send.errors';
 import { normalizeSendInput, type SendInput, type SendOptions } from './send-input';
-import { SendScheduler } from './send-scheduler.service';
+import { SendScheduler } from './send-scheduler';
 
 export type { SendInput } from './send-input';
 

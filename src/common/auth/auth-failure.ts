@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { reasonPhrase } from '../http/error-body';
-import type { AuthOutcome } from './api-key-authenticator.service';
+import type { AuthOutcome } from './api-key-authenticator';
 
 /** Writes the 401/429 answer of a failed authentication in the API's error shape. */
 export function sendAuthFailure(reply: FastifyReply, outcome: Exclude<AuthOutcome, { ok: true }>): FastifyReply {

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { reasonPhrase } from '../http/error-body';
 import { AUDIENCE_CONFIG_KEY, ROUTE_AUDIENCES, type RouteAudience } from './audience';
-import type { ApiKeyAuthenticator } from './api-key-authenticator.service';
+import type { ApiKeyAuthenticator } from './api-key-authenticator';
 import { sendAuthFailure } from './auth-failure';
 
 export interface RegisteredRoute {

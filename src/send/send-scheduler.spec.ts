@@ -4,7 +4,7 @@ import { JobName, type JobOf } from '../queue/queue.constants';
 import { OutboundMessage, type OutboundStatus } from './outbound-message.entity';
 import type { OutboxRepository } from './outbox.repository';
 import { JOB_OPTIONS } from '../queue/queue.constants';
-import { SendScheduler, sendJobId } from './send-scheduler.service';
+import { SendScheduler, sendJobId } from './send-scheduler';
 
 const SEND_JOB_OPTIONS = JOB_OPTIONS[JobName.SendMessage];
 
