@@ -1,7 +1,7 @@
 import { getQueueToken } from '@nestjs/bull';
 import type { Queue } from 'bull';
 import { DataSource } from 'typeorm';
-import { InboxReconciler } from '../../src/inbox/inbox-reconciler.service';
+import { InboxReconciler } from '../../src/inbox/inbox-reconciler';
 import { InboxService } from '../../src/inbox/inbox.service';
 import { JobName, QueueName } from '../../src/queue/queue.constants';
 import type { TestApp } from '../support/test-app';

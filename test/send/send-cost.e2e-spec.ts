@@ -6,7 +6,7 @@ import { QueueName } from '../../src/queue/queue.constants';
 import { FakeGraph } from '../../src/sandbox/fake-graph/fake-graph.server';
 import type { OutboundMessage } from '../../src/send/outbound-message.entity';
 import { OutboxRepository } from '../../src/send/outbox.repository';
-import { SendScheduler } from '../../src/send/send-scheduler.service';
+import { SendScheduler } from '../../src/send/send-scheduler';
 import { eventually } from '../support/eventually';
 import { SendFixture, startSendApp } from './send.e2e-helpers';
 import { createSpecDatabase, type SpecDatabase } from '../support/spec-database';

@@ -5,7 +5,7 @@ import type { OutboundMessage } from '../../src/send/outbound-message.entity';
 import { OutboxRecoveryService } from '../../src/send/outbox-recovery.service';
 import { OutboxRepository } from '../../src/send/outbox.repository';
 import { LANE_RUN_MAX, SendAttemptService } from '../../src/send/send-attempt.service';
-import { SendScheduler } from '../../src/send/send-scheduler.service';
+import { SendScheduler } from '../../src/send/send-scheduler';
 import { eventually } from '../support/eventually';
 import { auth, SendFixture, startSendApp } from './send.e2e-helpers';
 import type { TestApp } from '../support/test-app';

@@ -3,7 +3,7 @@ import type { Queue } from 'bull';
 import { Client } from 'pg';
 import { AlertKind } from '../../src/alerts/alert-kind';
 import { AlertsService } from '../../src/alerts/alerts.service';
-import { InboxReconciler } from '../../src/inbox/inbox-reconciler.service';
+import { InboxReconciler } from '../../src/inbox/inbox-reconciler';
 import { InboxWakeups } from '../../src/inbox/inbox-wakeups';
 import { QueueName } from '../../src/queue/queue.constants';
 import { WebhookMetrics } from '../../src/webhook/webhook.metrics';
