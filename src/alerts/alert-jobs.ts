@@ -1,4 +1,5 @@
 import type { JobOptions } from 'bull';
+import { withTimeout as settleWithin } from '../common/with-timeout';
 import type { AlertsConfig } from '../config/alerts.config';
 
 /** raise() waits this long for Redis before giving up on scheduling a delivery. */
@@ -21,16 +22,6 @@ export function deliverAlertJobOptions(
 }
 
 /** Rejects when `promise` has not settled within `ms` (Bull's add waits forever while Redis is down). */
-export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return settleWithin(promise, ms, `${what} did not answer within ${ms} ms`);
 }

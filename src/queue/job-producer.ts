@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { Job, JobOptions, Queue } from 'bull';
+import { withTimeout } from '../common/with-timeout';
 import type { JobName } from './queue.constants';
 
 export interface NewJob<T> {
@@ -21,17 +22,7 @@ export async function addJobs<T>(
 ): Promise<void> {
   if (jobs.length === 0) return;
   if (queue.client.status !== 'ready') throw new Error('Redis is not connected');
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      queue.addBulk(jobs as NewJob<T>[]),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('Redis did not answer in time')), timeoutMs);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+  await withTimeout(queue.addBulk(jobs as NewJob<T>[]), timeoutMs, 'Redis did not answer in time');
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { redisConfig, type RedisConfig } from '../config/redis.config';
+import { withTimeout } from '../common/with-timeout';
 import { redisOptions } from './redis-options';
 
 /**
@@ -29,17 +30,7 @@ export class RedisService implements OnApplicationShutdown {
   }
 
   async ping(timeoutMs = 1_000): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        this.client.ping(),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error('Redis did not answer in time')), timeoutMs);
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await withTimeout(this.client.ping(), timeoutMs, 'Redis did not answer in time');
   }
 
   async onApplicationShutdown(): Promise<void> {

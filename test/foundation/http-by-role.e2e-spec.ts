@@ -1,3 +1,4 @@
+import { eventually } from '../support/eventually';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 jest.setTimeout(60_000);
@@ -27,7 +28,11 @@ describe('worker role (e2e)', () => {
 
   it('answers health probes', async () => {
     expect((await t.app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
-    expect((await t.app.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(200);
+    // Ready once its Redis client has connected (in the background at boot).
+    await eventually(
+      'the worker to be ready',
+      async () => (await t.app.inject({ method: 'GET', url: '/health/ready' })).statusCode === 200,
+    );
   });
 
   it.each([
