@@ -150,51 +150,38 @@ describe('Send under Graph API failures (e2e)', () => {
   // The interleavings below are set up with gates, not timing: a message of a lane is queued and its
   // job runs (not the lane's turn: it waits for its head) while the Page still reads active; then the
   // Page goes on hold. No job looks at that message again, so the hold itself must reach it.
-  it('190 race: a message queued behind the held one before token_invalid is committed ends held too', async () => {
+  it.each([
+    [
+      'behind the held head before token_invalid is committed',
+      // The first message meets 190 and is held; the Page's new status is not committed yet.
+      () => gateNextCall(t.app.get(PagesService), 'markTokenInvalid'),
+      'held',
+    ],
+    [
+      'whose job read the Page as active while the head was in flight',
+      // The first message is claimed and its Graph call is on its way (it will meet 190).
+      () => gateNextCall(t.app.get(GraphApiClient), 'sendMessage'),
+      'sending',
+    ],
+  ] as const)('190 race: a message queued %s ends held too', async (_when, gateFor, headStatus) => {
     const page = await f.registerPage();
     const psid = await f.person(page.id);
     graph.revokePageToken(page.id);
     const attempts = f.watchAttempts();
-    // The first message meets 190 and is held; the Page's new status is not committed yet.
-    const marking = gateNextCall(t.app.get(PagesService), 'markTokenInvalid');
+    const gate = gateFor();
     try {
       const first = await f.sendText(page.id, psid, 'first');
-      await marking.reached;
+      await gate.reached;
       const second = await f.sendText(page.id, psid, 'second');
       await attempts.finished(second);
-      expect(await f.message(first)).toMatchObject({ status: 'held' });
+      expect(await f.message(first)).toMatchObject({ status: headStatus });
       expect(await f.message(second)).toMatchObject({ status: 'queued', attempts: 0 });
 
-      marking.open();
+      gate.open();
       await f.waitForPageStatus(page.id, 'token_invalid');
       await f.waitForStatus([first, second], 'held');
     } finally {
-      marking.open();
-      attempts.stop();
-    }
-    await expectSentInOrderWith(page.id, { accessToken: graph.pageToken(page.id) }, ['first', 'second']);
-  });
-
-  it('190 race: a message whose job read the Page as active while the head was in flight ends held', async () => {
-    const page = await f.registerPage();
-    const psid = await f.person(page.id);
-    graph.revokePageToken(page.id);
-    const attempts = f.watchAttempts();
-    // The first message is claimed and its Graph call is on its way (it will meet 190).
-    const calling = gateNextCall(t.app.get(GraphApiClient), 'sendMessage');
-    try {
-      const first = await f.sendText(page.id, psid, 'first');
-      await calling.reached;
-      const second = await f.sendText(page.id, psid, 'second');
-      await attempts.finished(second);
-      expect(await f.message(first)).toMatchObject({ status: 'sending' });
-      expect(await f.message(second)).toMatchObject({ status: 'queued', attempts: 0 });
-
-      calling.open();
-      await f.waitForPageStatus(page.id, 'token_invalid');
-      await f.waitForStatus([first, second], 'held');
-    } finally {
-      calling.open();
+      gate.open();
       attempts.stop();
     }
     await expectSentInOrderWith(page.id, { accessToken: graph.pageToken(page.id) }, ['first', 'second']);
@@ -244,11 +231,7 @@ describe('Send under Graph API failures (e2e)', () => {
       payload: patch,
     });
     expect(res.json().status).toBe('active');
-    await eventually(
-      'all messages sent',
-      () => graph.sentMessages(pageId).length === texts.length,
-      20_000,
-    );
+    await eventually('all messages sent', () => graph.sentMessages(pageId).length === texts.length, 20_000);
     expect(graph.sentMessages(pageId).map((m) => m.message?.text)).toEqual(texts);
   }
 
